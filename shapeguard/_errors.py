@@ -1,0 +1,41 @@
+"""The two exceptions shapeguard raises, and nothing else."""
+
+from __future__ import annotations
+
+
+class ShapeError(TypeError):
+    """A value broke a shape or dtype contract at run time.
+
+    A subclass of `TypeError` so that code which already catches a type error from a
+    type checker (beartype, typeguard) catches this too.
+    """
+
+
+class SpecError(ValueError):
+    """A shape string is malformed.
+
+    Raised where the contract is read (decoration time, or the mypy plugin's analysis),
+    never in the middle of a checked call.
+    """
+
+    def __init__(self, spec: str, position: int, problem: str, hint: str = "") -> None:
+        self.spec = spec
+        self.position = position
+        self.problem = problem
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """The message: the problem, the string with a caret under the bad token, a hint."""
+        lines = [f"invalid shape {self.spec!r}: {self.problem}"]
+        # The caret sits under the character in the repr, which has one leading quote.
+        lines.append(f"    {self.spec!r}")
+        lines.append("    " + " " * (1 + _repr_offset(self.spec, self.position)) + "^")
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
+
+
+def _repr_offset(text: str, position: int) -> int:
+    """Column of `text[position]` inside `repr(text)`, less the opening quote."""
+    return len(repr(text[:position])) - 2
