@@ -70,6 +70,8 @@ from ._errors import ShapeError as ShapeError
 from ._errors import SpecError as SpecError
 from ._spec import ShapeSpec as ShapeSpec
 from ._reveal import reveal_shape as reveal_shape
+from ._diagnose import diagnose as diagnose
+from ._align import align_labels as align_labels
 from ._spec import parse_shape as parse_shape
 
 __version__ = "0.1.0"
