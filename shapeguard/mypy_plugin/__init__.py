@@ -1,0 +1,236 @@
+"""shapeguard's mypy plugin: static shape and dtype checking of jaxtyping-style contracts.
+
+Enable with `plugins = ["shapeguard.mypy_plugin"]`. This module is the thin entry point:
+it dispatches on fullnames; the work is in the modules beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from mypy.nodes import Decorator, FuncDef, SymbolNode, TypeInfo
+from mypy.options import Options
+from mypy.plugin import (
+    AnalyzeTypeContext,
+    AttributeContext,
+    FunctionContext,
+    MethodContext,
+    Plugin,
+    ReportConfigContext,
+)
+from mypy.types import CallableType, Type, get_proper_type
+
+from ._annotations import analyze_annotated
+from ._calls import Call
+from ._contracts import (
+    Formal,
+    ReturnChecker,
+    check_contract,
+    formals_of,
+    formals_of_stub,
+    signature_has_contract,
+)
+from ._rules import FUNCTION_RULES, TENSOR, TENSOR_ATTRIBUTES, TENSOR_RULES, Rule
+from ._stubs import Stub, load_stubs
+from ._types import Shaped, read_shaped
+
+__version__ = "0.1.0"
+
+ANNOTATED_NAMES = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+REVEAL_SHAPE = "shapeguard._reveal.reveal_shape"
+MODULE = "torch.nn.modules.module.Module"
+
+Hook = Callable[[Any], Type]
+
+
+def _signature(node: SymbolNode | None) -> tuple[CallableType, bool] | None:
+    """(signature, is a method taking self) of a function node, if it has one."""
+    if isinstance(node, Decorator):
+        node = node.func
+    if isinstance(node, FuncDef):
+        sig = get_proper_type(node.type) if node.type is not None else None
+        if isinstance(sig, CallableType):
+            return sig, bool(node.info) and not node.is_static and not node.is_class
+    return None
+
+
+class ShapeguardPlugin(Plugin):
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self._returns = ReturnChecker()
+        self._stubs = load_stubs()
+        self._tensor_methods = frozenset(
+            name.rpartition(".")[2] for name in self._stubs if name.startswith(TENSOR + ".")
+        ) | frozenset(TENSOR_RULES)
+
+    def report_config_data(self, ctx: ReportConfigContext) -> Any:
+        return {"shapeguard": __version__, "stubs": sorted(self._stubs)}
+
+    # -- annotations ----------------------------------------------------------------------
+
+    def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
+        if fullname in ANNOTATED_NAMES:
+            return analyze_annotated
+        return None
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        if fullname == REVEAL_SHAPE:
+            return _reveal_shape
+        rule = FUNCTION_RULES.get(fullname)
+        stub = self._stubs.get(fullname)
+        if rule is not None or stub is not None:
+            return partial(self._library_call, fullname, rule, stub)
+        sym = self.lookup_fully_qualified(fullname)
+        found = _signature(sym.node) if sym is not None else None
+        if found is not None and signature_has_contract(found[0]):
+            return partial(self._contract_call, fullname, found[0], found[1])
+        return None
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        cls, _, method = fullname.rpartition(".")
+        if method in self._tensor_methods and self._is_tensor(cls):
+            key = f"{TENSOR}.{method}"
+            return partial(self._library_call, key, TENSOR_RULES.get(method), self._stubs.get(key))
+        sym = self.lookup_fully_qualified(cls)
+        info = sym.node if sym is not None else None
+        if not isinstance(info, TypeInfo):
+            return None
+        if method == "__call__" and info.has_base(MODULE):
+            method = "forward"
+        found = _signature(info.get_method(method))
+        if found is not None and signature_has_contract(found[0]):
+            name = f"{info.name}.{method}"
+            return partial(self._contract_call, name, found[0], found[1])
+        return None
+
+    def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        cls, _, attr = fullname.rpartition(".")
+        rule = TENSOR_ATTRIBUTES.get(attr)
+        if rule is not None and self._is_tensor(cls):
+            return partial(_attribute, rule)
+        return None
+
+    def _is_tensor(self, cls: str) -> bool:
+        if cls in (TENSOR, "torch._C.TensorBase"):
+            return True
+        sym = self.lookup_fully_qualified(cls)
+        return sym is not None and isinstance(sym.node, TypeInfo) and sym.node.has_base(TENSOR)
+
+    # -- hook bodies ----------------------------------------------------------------------
+
+    def _library_call(
+        self, name: str, rule: Rule | None, stub: Stub | None, ctx: FunctionContext | MethodContext
+    ) -> Type:
+        try:
+            receiver = read_shaped(ctx.type) if isinstance(ctx, MethodContext) else None
+            call = Call(ctx, _display(name), receiver)
+            result: Shaped | None = None
+            if rule is not None:
+                result = rule(call)
+            elif stub is not None:
+                recv, formals = formals_of_stub(stub)
+                result = check_contract(call, recv, formals, stub.returns, symbols=False)
+                if stub.reduction_none is not None and result is not None:
+                    if call.literal_str(call.get("reduction")) == "none":
+                        result = check_contract_quiet(call, recv, formals, stub.reduction_none)
+            self._returns.check(call, result)
+            return call.result(result)
+        except Exception:  # noqa: BLE001 -- never take mypy down; unknown instead
+            return ctx.default_return_type
+
+    def _contract_call(
+        self, name: str, sig: CallableType, skip_self: bool, ctx: FunctionContext | MethodContext
+    ) -> Type:
+        try:
+            receiver = read_shaped(ctx.type) if isinstance(ctx, MethodContext) else None
+            call = Call(ctx, _display(name), receiver)
+            recv, formals = formals_of(sig, skip_self=skip_self)
+            if recv is not None and receiver is None:
+                recv = None
+            result = check_contract(call, recv, formals, read_shaped(sig.ret_type))
+            self._returns.check(call, result)
+            if result is None:
+                return ctx.default_return_type
+            return call.result_like(result, sig.ret_type if _is_any(ctx.default_return_type)
+                                    else ctx.default_return_type)
+        except Exception:  # noqa: BLE001
+            return ctx.default_return_type
+
+
+def check_contract_quiet(
+    call: Call, recv: Formal | None, formals: list[Formal], spec: Any
+) -> Shaped | None:
+    """The result shape for an alternative return spec, without reporting again."""
+    from ._unify import Unifier
+
+    unifier = Unifier(symbols=False)
+    todo = []
+    if recv is not None and recv.shaped is not None and call.receiver is not None:
+        todo.append((recv.shaped, call.receiver))
+    for formal in formals:
+        if formal.shaped is not None:
+            arg = call.by_formal(formal.name) or [call.get(formal.name, formal.index)]
+            actual = call.shaped(arg[0]) if arg[0] is not None else None
+            if actual is not None:
+                todo.append((formal.shaped, actual))
+    family = None
+    for pattern, actual in todo:
+        family = family or actual.family
+        if pattern.spec is not None and actual.spec is not None:
+            unifier.match(pattern.spec, actual.spec, "")
+    return Shaped(family, unifier.substitute(spec))
+
+
+def _is_any(typ: Type) -> bool:
+    from mypy.types import AnyType
+
+    return isinstance(get_proper_type(typ), AnyType)
+
+
+def _display(name: str) -> str:
+    parts = name.split(".")
+    if len(parts) >= 2 and parts[-2][:1].isupper():
+        return f"{parts[-2]}.{parts[-1]}"
+    return parts[-1]
+
+
+def _reveal_shape(ctx: FunctionContext) -> Type:
+    from . import _errors
+
+    try:
+        typ = ctx.arg_types[0][0] if ctx.arg_types and ctx.arg_types[0] else None
+        shaped = read_shaped(typ)
+        _errors.reveal(
+            ctx.api,
+            shaped.family if shaped else None,
+            shaped.spec if shaped else None,
+            ctx.context,
+        )
+        return typ if typ is not None else ctx.default_return_type
+    except Exception:  # noqa: BLE001
+        return ctx.default_return_type
+
+
+def _attribute(rule: Callable[[Shaped], Shaped | None], ctx: AttributeContext) -> Type:
+    try:
+        shaped = read_shaped(ctx.type)
+        if shaped is None or ctx.is_lvalue:
+            return ctx.default_attr_type
+        result = rule(shaped)
+        if result is None:
+            return ctx.default_attr_type
+        from ._types import attach_to
+
+        return attach_to(
+            ctx.default_attr_type, result, ctx.api.named_generic_type("builtins.str", [])
+        )
+    except Exception:  # noqa: BLE001
+        return ctx.default_attr_type
+
+
+def plugin(version: str) -> type[Plugin]:
+    return ShapeguardPlugin

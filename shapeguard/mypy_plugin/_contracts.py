@@ -1,0 +1,206 @@
+"""Check a call against a signature that carries contracts (user code or a `typings/` stub)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mypy.nodes import Context
+from mypy.plugin import CheckerPluginInterface
+from mypy.types import CallableType, Type
+
+from shapeguard._spec import NamedDim, ShapeSpec, VariadicDim
+
+from . import _errors
+from ._calls import Arg, Call
+from ._stubs import SAME, Stub
+from ._types import Shaped, dtypes_conflict, read_shaped
+from ._unify import Unifier, _Bound, _BoundRun
+
+
+@dataclass(frozen=True)
+class Formal:
+    name: str
+    index: int  # position among the formals the call site sees (no self)
+    shaped: Shaped | None
+    binds_int: bool = False
+
+
+def formals_of(sig: CallableType, *, skip_self: bool) -> tuple[Formal | None, list[Formal]]:
+    """(the receiver formal, the other formals) of a mypy signature."""
+    receiver: Formal | None = None
+    out: list[Formal] = []
+    start = 0
+    if skip_self and sig.arg_types:
+        receiver = Formal(sig.arg_names[0] or "self", -1, read_shaped(sig.arg_types[0]))
+        start = 1
+    for i in range(start, len(sig.arg_types)):
+        name = sig.arg_names[i]
+        if name is None:
+            name = f"#{i - start}"
+        out.append(Formal(name, i - start, read_shaped(sig.arg_types[i])))
+    return receiver, out
+
+
+def formals_of_stub(stub: Stub) -> tuple[Formal | None, list[Formal]]:
+    params = list(stub.params)
+    receiver: Formal | None = None
+    if stub.is_method and params:
+        first = params.pop(0)
+        receiver = Formal(first.name, -1, first.shaped)
+    return receiver, [Formal(p.name, i, p.shaped, p.binds_int) for i, p in enumerate(params)]
+
+
+def signature_has_contract(sig: CallableType) -> bool:
+    if read_shaped(sig.ret_type) is not None:
+        return True
+    return any(read_shaped(t) is not None for t in sig.arg_types)
+
+
+def _actual(call: Call, formal: Formal) -> Arg | None:
+    found = call.by_formal(formal.name)
+    if found:
+        return found[0]
+    return call.get(formal.name, formal.index)
+
+
+def check_contract(
+    call: Call,
+    receiver: Formal | None,
+    formals: list[Formal],
+    returns: Shaped | None,
+    *,
+    symbols: bool = True,
+) -> Shaped | None:
+    """Unify, report definite conflicts, and return the result's shape (or None)."""
+    unifier = Unifier(symbols=symbols)
+    first_family: str | None = None
+    todo: list[tuple[str, Shaped, Shaped | None]] = []
+    if receiver is not None and receiver.shaped is not None:
+        todo.append(("self", receiver.shaped, call.receiver))
+    for formal in formals:
+        arg = _actual(call, formal)
+        if formal.binds_int:
+            value = call.int_value(arg)
+            if value is not None:
+                unifier.bind_int(formal.name, value, formal.name)
+            continue
+        if formal.shaped is None:
+            continue
+        todo.append((formal.name, formal.shaped, call.shaped(arg)))
+    for name, pattern, actual in todo:
+        if actual is None:
+            continue
+        if first_family is None:
+            first_family = actual.family
+        where = _where(name, call.name)
+        family = pattern.family if pattern.family != SAME else None
+        if dtypes_conflict(actual.family, family):
+            assert actual.family is not None and family is not None
+            _errors.dtype_error(
+                call.api, _errors.argument_dtype(where, actual.family, family), call.context
+            )
+        if pattern.spec is None or actual.spec is None:
+            continue
+        conflict = unifier.match(pattern.spec, actual.spec, name)
+        if conflict is not None:
+            _errors.shape_error(
+                call.api,
+                _errors.argument_shape(where, actual.spec, pattern.spec, conflict.detail),
+                call.context,
+            )
+    for conflict in unifier.finish():
+        _errors.shape_error(
+            call.api,
+            _errors.argument_shape(
+                _where(conflict.arg, call.name), conflict.actual, conflict.expected, conflict.detail
+            ),
+            call.context,
+        )
+    if returns is None:
+        return None
+    family = returns.family
+    if family == SAME:
+        family = first_family
+    spec = unifier.substitute(returns.spec) if returns.spec is not None else None
+    return Shaped(family, spec)
+
+
+def _where(name: str, callee: str) -> str:
+    if name == "self":
+        return f'Receiver of "{callee}"'
+    if name.startswith("#"):
+        return f'Argument {int(name[1:]) + 1} to "{callee}"'
+    return f'Argument "{name}" to "{callee}"'
+
+
+# -- returns ---------------------------------------------------------------------------
+
+
+class ReturnChecker:
+    """`return <call>` against the declared return contract, via the type context.
+
+    mypy infers `return <call>` with the declared type as context and, when that produced
+    errors, again without context, keeping the second result if it is clean. The first
+    pass's findings are remembered by position and repeated in the second pass, so that
+    they are not dropped.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[tuple[str, int, int], list[str]] = {}
+
+    def check(self, call: Call, result: Shaped | None) -> None:
+        api = call.api
+        key = (getattr(api, "path", ""), call.context.line, call.context.column)
+        contexts = api.type_context
+        expected_type = contexts[-1] if contexts else None
+        if expected_type is None:
+            for message in self._pending.pop(key, []):
+                _errors.shape_error(api, message, call.context)
+            return
+        returns = getattr(api, "return_types", None)
+        if not returns or returns[-1] is not expected_type:
+            return
+        self._pending.pop(key, None)
+        declared = read_shaped(expected_type)
+        if declared is None or result is None:
+            return
+        messages: list[str] = []
+        if dtypes_conflict(result.family, declared.family):
+            assert result.family is not None and declared.family is not None
+            _errors.dtype_error(
+                api, _errors.return_dtype(f'"{call.name}"', result.family, declared.family),
+                call.context,
+            )
+        if declared.spec is not None and result.spec is not None:
+            detail = _compare_rigid(declared.spec, result.spec)
+            if detail is not None:
+                message = _errors.return_shape(
+                    f'"{call.name}"', result.spec, declared.spec, detail
+                )
+                _errors.shape_error(api, message, call.context)
+                messages.append(message)
+        if messages:
+            self._pending[key] = messages
+
+
+def _compare_rigid(declared: ShapeSpec, actual: ShapeSpec) -> str | None:
+    """Match `actual` against a declaration whose names are the current scope's own."""
+    unifier = Unifier(symbols=True)
+    for dim in declared.dims:
+        if isinstance(dim, NamedDim) and not dim.broadcast:
+            unifier.dims[dim.name] = _Bound(NamedDim(dim.name), "the declaration")
+        elif isinstance(dim, VariadicDim) and dim.name is not None and not dim.broadcast:
+            unifier.runs[dim.name] = _BoundRun((VariadicDim(dim.name),), "the declaration")
+    conflict = unifier.match(declared, actual, "return")
+    if conflict is not None:
+        return conflict.detail
+    found = unifier.finish()
+    return found[0].detail if found else None
+
+
+def report_context(api: CheckerPluginInterface, context: Context) -> tuple[str, int, int]:
+    return (getattr(api, "path", ""), context.line, context.column)
+
+
+__all__ = ["Formal", "ReturnChecker", "check_contract", "formals_of", "signature_has_contract"]
+_unused: tuple[type, ...] = (Type,)

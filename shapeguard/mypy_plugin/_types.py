@@ -1,0 +1,167 @@
+"""Where a shape lives on a mypy type, and the dtype families.
+
+The parsed spec rides on the analysed `Instance` (`Tensor`, `ndarray`, ...) in `extra_attrs`,
+under keys that are not identifiers, as two `Literal[str]` types: the canonical spelling of
+the shape and the dtype family name. Both survive assignment, the incremental cache and dmypy;
+joins, TypeVar solving and unhooked calls drop them, which reads back as "unknown".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mypy.types import (
+    ExtraAttrs,
+    Instance,
+    LiteralType,
+    NoneType,
+    ProperType,
+    Type,
+    UnionType,
+    get_proper_type,
+)
+
+from shapeguard._errors import SpecError
+from shapeguard._spec import ShapeSpec, parse_shape
+
+SHAPE_KEY = "shapeguard:shape"
+DTYPE_KEY = "shapeguard:dtype"
+
+_FLOAT = frozenset({"float16", "bfloat16", "float32", "float64"})
+_SINT = frozenset({"int8", "int16", "int32", "int64"})
+_UINT = frozenset({"uint8", "uint16", "uint32", "uint64"})
+_COMPLEX = frozenset({"complex64", "complex128"})
+_BOOL = frozenset({"bool"})
+_ALL = _FLOAT | _SINT | _UINT | _COMPLEX | _BOOL
+
+#: The dtype families of jaxtyping (and shapeguard), as the concrete dtypes each admits.
+FAMILIES: dict[str, frozenset[str]] = {
+    "Shaped": _ALL,
+    "Num": _FLOAT | _SINT | _UINT | _COMPLEX,
+    "Real": _FLOAT | _SINT | _UINT,
+    "Inexact": _FLOAT | _COMPLEX,
+    "Integer": _SINT | _UINT,
+    "Int": _SINT,
+    "UInt": _UINT,
+    "Float": _FLOAT,
+    "Complex": _COMPLEX,
+    "Bool": _BOOL,
+    "Key": _ALL,
+    "BFloat16": frozenset({"bfloat16"}),
+    "Float16": frozenset({"float16"}),
+    "Float32": frozenset({"float32"}),
+    "Float64": frozenset({"float64"}),
+    "Int8": frozenset({"int8"}),
+    "Int16": frozenset({"int16"}),
+    "Int32": frozenset({"int32"}),
+    "Int64": frozenset({"int64"}),
+    "UInt8": frozenset({"uint8"}),
+    "UInt16": frozenset({"uint16"}),
+    "UInt32": frozenset({"uint32"}),
+    "UInt64": frozenset({"uint64"}),
+    "Complex64": frozenset({"complex64"}),
+    "Complex128": frozenset({"complex128"}),
+}
+
+
+def dtypes_conflict(actual: str | None, expected: str | None) -> bool:
+    """True only when no dtype belongs to both families (a definite conflict)."""
+    if actual is None or expected is None:
+        return False
+    a, e = FAMILIES.get(actual), FAMILIES.get(expected)
+    if a is None or e is None:
+        return False
+    return not (a & e)
+
+
+def is_integer_family(family: str | None) -> bool:
+    return family is not None and family in FAMILIES and FAMILIES[family] <= (_SINT | _UINT)
+
+
+def is_float_family(family: str | None) -> bool:
+    return family is not None and family in FAMILIES and FAMILIES[family] <= _FLOAT
+
+
+def is_bool_family(family: str | None) -> bool:
+    return family == "Bool"
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """What the plugin knows about one array value: dtype family and shape, each maybe None."""
+
+    family: str | None
+    spec: ShapeSpec | None
+
+
+def _literal(attrs: dict[str, Type], key: str) -> str | None:
+    value = attrs.get(key)
+    if value is None:
+        return None
+    proper = get_proper_type(value)
+    if isinstance(proper, LiteralType) and isinstance(proper.value, str):
+        return proper.value
+    return None
+
+
+def carried_instance(typ: Type | None) -> Instance | None:
+    """The Instance that carries (or could carry) a shape: unwraps `X | None`."""
+    if typ is None:
+        return None
+    proper: ProperType = get_proper_type(typ)
+    if isinstance(proper, UnionType):
+        items = [get_proper_type(t) for t in proper.items]
+        rest = [t for t in items if not isinstance(t, NoneType)]
+        if len(rest) != 1:
+            return None
+        proper = rest[0]
+    if isinstance(proper, Instance):
+        return proper
+    return None
+
+
+def read_shaped(typ: Type | None) -> Shaped | None:
+    """The shape and family a type carries, or None when it carries nothing."""
+    inst = carried_instance(typ)
+    if inst is None or inst.extra_attrs is None:
+        return None
+    attrs = inst.extra_attrs.attrs
+    text = _literal(attrs, SHAPE_KEY)
+    family = _literal(attrs, DTYPE_KEY)
+    if text is None and family is None:
+        return None
+    spec: ShapeSpec | None = None
+    if text is not None:
+        try:
+            spec = parse_shape(text)
+        except SpecError:
+            spec = None
+    return Shaped(family or None, spec)
+
+
+def attach(inst: Instance, shaped: Shaped, str_type: Instance) -> Instance:
+    """A copy of `inst` that carries `shaped` (replacing whatever it carried)."""
+    new = inst.copy_modified()
+    attrs: dict[str, Type] = {}
+    immutable: set[str] = set()
+    if inst.extra_attrs is not None:
+        attrs = {
+            k: v for k, v in inst.extra_attrs.attrs.items() if k not in (SHAPE_KEY, DTYPE_KEY)
+        }
+        immutable = set(inst.extra_attrs.immutable)
+    if shaped.spec is not None:
+        attrs[SHAPE_KEY] = LiteralType(str(shaped.spec), str_type)
+    if shaped.family is not None:
+        attrs[DTYPE_KEY] = LiteralType(shaped.family, str_type)
+    new.extra_attrs = ExtraAttrs(attrs, immutable) if attrs else None
+    return new
+
+
+def attach_to(typ: Type, shaped: Shaped | None, str_type: Instance) -> Type:
+    """`typ` carrying `shaped` if `typ` is an Instance; otherwise `typ` unchanged."""
+    if shaped is None or (shaped.spec is None and shaped.family is None):
+        return typ
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance):
+        return attach(proper, shaped, str_type)
+    return typ

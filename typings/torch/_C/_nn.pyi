@@ -1,0 +1,3 @@
+# shapeguard contract stubs for torch._C._nn (F.one_hot lives here)
+
+def one_hot(tensor: Integer[Tensor, "*s"], num_classes: int) -> Int64[Tensor, "*s num_classes"]: ...
