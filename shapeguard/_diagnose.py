@@ -297,6 +297,24 @@ def _rule_layout_swapped_logits(case: _Case) -> _Finding | None:
             "logits with classes last make it read a spatial axis as the classes, which is "
             "silently wrong when that axis happens to have the size the labels expect."
         )
+    if case.labels == case.logits:
+        # Labels in the same (other) layout: switching the loss fixes both at once.
+        return (
+            f"{what}-logits",
+            f"logits {case.show_logits()} and labels {case.show_labels()} are {what}, but "
+            f"the loss expects `{case.logits_spec}`. {detail} Call the loss made for this "
+            "layout (or move the channel axis of both).",
+            f"loss = shapeguard.losses.{other_loss}(logits, labels)",
+        )
+    if case.task == "binary" and case.labels == _drop(case.logits, case.other_channel_axis):
+        return (
+            f"{what}-logits",
+            f"logits {case.show_logits()} are {what}, but the loss expects "
+            f"`{case.logits_spec}`; and the labels {case.show_labels()} have no channel dim, "
+            f"which binary labels need (exactly the logits' shape). {detail} Call the loss "
+            "made for this layout, with the labels' channel dim restored.",
+            f"loss = shapeguard.losses.{other_loss}(logits, labels.unsqueeze({source}))",
+        )
     return (
         f"{what}-logits",
         f"logits {case.show_logits()} are {what}, but the loss expects "
@@ -526,8 +544,8 @@ def _rule_flattened(case: _Case) -> _Finding | None:
 
 def _rule_spatial(case: _Case) -> _Finding | None:
     axes = _grid_axes(case, len(case.labels))
-    if axes is None:
-        return None
+    if axes is None or (case.task == "binary" and len(case.labels) != len(case.logits)):
+        return None  # binary labels have the logits' rank; anything else is not just the grid
     reference = case.logits if len(case.labels) == len(case.logits) else case.index_shape
     if _without(case.labels, *axes) != _without(reference, *axes):
         return None
