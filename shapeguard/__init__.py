@@ -72,6 +72,10 @@ from ._spec import ShapeSpec as ShapeSpec
 from ._reveal import reveal_shape as reveal_shape
 from ._diagnose import diagnose as diagnose
 from ._align import align_labels as align_labels
+from ._runtime import Config as Config
+from ._runtime import assert_shape as assert_shape
+from ._runtime import check as check
+from ._runtime import config as config
 from ._spec import parse_shape as parse_shape
 
 __version__ = "0.1.0"
