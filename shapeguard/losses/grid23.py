@@ -8,7 +8,7 @@ tensors of this task, for annotating the model and the data pipeline:
     def forward(self, images: Float[Tensor, "b 3 23 23"]) -> Grid23Logits: ...
 """
 
-from typing import Literal, TypeAlias, overload
+from typing import Literal, overload
 
 from torch import Tensor
 
@@ -37,18 +37,18 @@ __all__ = [
 
 # --- type aliases --------------------------------------------------------------------------
 # Binary: one channel of logits; labels of exactly the same shape, float 0/1 or bool.
-Grid23BinaryLogits: TypeAlias = Float[Tensor, "*batch 23 23 1"]
-Grid23BinaryLabels: TypeAlias = Float[Tensor, "*batch 23 23 1"]
-Grid23BinaryMask: TypeAlias = Bool[Tensor, "*batch 23 23 1"]
-Grid23BinaryLogitsChannelsFirst: TypeAlias = Float[Tensor, "*batch 1 23 23"]
-Grid23BinaryLabelsChannelsFirst: TypeAlias = Float[Tensor, "*batch 1 23 23"]
-Grid23BinaryMaskChannelsFirst: TypeAlias = Bool[Tensor, "*batch 1 23 23"]
+Grid23BinaryLogits = Float[Tensor, "*batch 23 23 1"]
+Grid23BinaryLabels = Float[Tensor, "*batch 23 23 1"]
+Grid23BinaryMask = Bool[Tensor, "*batch 23 23 1"]
+Grid23BinaryLogitsChannelsFirst = Float[Tensor, "*batch 1 23 23"]
+Grid23BinaryLabelsChannelsFirst = Float[Tensor, "*batch 1 23 23"]
+Grid23BinaryMaskChannelsFirst = Bool[Tensor, "*batch 1 23 23"]
 # Multi-class: n classes of logits; labels are class indices, or probabilities per class.
-Grid23Logits: TypeAlias = Float[Tensor, "*batch 23 23 n"]
-Grid23ClassIndices: TypeAlias = Int[Tensor, "*batch 23 23"]
-Grid23ClassProbabilities: TypeAlias = Float[Tensor, "*batch 23 23 n"]
-Grid23LogitsChannelsFirst: TypeAlias = Float[Tensor, "*batch n 23 23"]
-Grid23ClassProbabilitiesChannelsFirst: TypeAlias = Float[Tensor, "*batch n 23 23"]
+Grid23Logits = Float[Tensor, "*batch 23 23 n"]
+Grid23ClassIndices = Int[Tensor, "*batch 23 23"]
+Grid23ClassProbabilities = Float[Tensor, "*batch 23 23 n"]
+Grid23LogitsChannelsFirst = Float[Tensor, "*batch n 23 23"]
+Grid23ClassProbabilitiesChannelsFirst = Float[Tensor, "*batch n 23 23"]
 
 
 # --- binary, channels-last -----------------------------------------------------------------
