@@ -6,11 +6,14 @@ it dispatches on fullnames; the work is in the modules beside it.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from mypy.nodes import Decorator, FuncDef, SymbolNode, TypeInfo
+from mypy.nodes import Decorator, FuncDef, SymbolNode, TypeAlias, TypeInfo
 from mypy.options import Options
 from mypy.plugin import (
     AnalyzeTypeContext,
@@ -20,9 +23,9 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.types import CallableType, Type, get_proper_type
+from mypy.types import CallableType, Instance, Type, get_proper_type
 
-from ._annotations import analyze_annotated
+from ._annotations import TENSOR_FULLNAME, analyze_annotated, analyze_tensor
 from ._calls import Call
 from ._contracts import (
     Formal,
@@ -33,7 +36,7 @@ from ._contracts import (
     signature_has_contract,
 )
 from ._rules import FUNCTION_RULES, TENSOR, TENSOR_ATTRIBUTES, TENSOR_RULES, Rule
-from ._stubs import Stub, load_stubs
+from ._stubs import Stub, load_stubs, typings_dirs
 from ._types import Shaped, read_shaped
 
 __version__ = "0.1.0"
@@ -66,13 +69,24 @@ class ShapeguardPlugin(Plugin):
         ) | frozenset(TENSOR_RULES)
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
-        return {"shapeguard": __version__, "stubs": sorted(self._stubs)}
+        # Any change to the plugin or to the stubs invalidates mypy's cache.
+        return {"shapeguard": __version__, "fingerprint": _fingerprint()}
 
     # -- annotations ----------------------------------------------------------------------
 
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
         if fullname in ANNOTATED_NAMES:
             return analyze_annotated
+        if fullname == TENSOR_FULLNAME:
+            return analyze_tensor
+        # `x: Logits` where `Logits = Float[Tensor, "..."]`: mypy expands such a bare alias
+        # eagerly to a fresh Instance, dropping what the alias target carries; put it back.
+        sym = self.lookup_fully_qualified(fullname)
+        node = sym.node if sym is not None else None
+        if isinstance(node, TypeAlias) and node.no_args:
+            target = get_proper_type(node.target)
+            if isinstance(target, Instance) and read_shaped(target) is not None:
+                return partial(_alias_use, target)
         return None
 
     # -- calls ----------------------------------------------------------------------------
@@ -185,6 +199,18 @@ def check_contract_quiet(
     return Shaped(family, unifier.substitute(spec))
 
 
+@functools.lru_cache(maxsize=1)
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    files = sorted(Path(__file__).parent.glob("*.py"))
+    for root in typings_dirs():
+        files += sorted(root.rglob("*.pyi"))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _is_any(typ: Type) -> bool:
     from mypy.types import AnyType
 
@@ -230,6 +256,14 @@ def _attribute(rule: Callable[[Shaped], Shaped | None], ctx: AttributeContext) -
         )
     except Exception:  # noqa: BLE001
         return ctx.default_attr_type
+
+
+def _alias_use(target: Instance, ctx: AnalyzeTypeContext) -> Type:
+    if ctx.type.args:
+        ctx.api.fail(f'"{ctx.type.name}" takes no type arguments', ctx.context)
+    out = target.copy_modified()
+    out.set_line(ctx.context)
+    return out
 
 
 def plugin(version: str) -> type[Plugin]:

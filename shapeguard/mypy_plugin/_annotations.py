@@ -9,7 +9,17 @@ analysed Instance. Anything else goes back to mypy's own `Annotated` handling un
 
 from __future__ import annotations
 
-from mypy.nodes import ImportFrom, MypyFile
+from mypy.nodes import (
+    AssignmentStmt,
+    Expression,
+    ImportFrom,
+    IndexExpr,
+    MemberExpr,
+    MypyFile,
+    NameExpr,
+    StrExpr,
+    TupleExpr,
+)
 from mypy.plugin import AnalyzeTypeContext
 from mypy.types import (
     AnyType,
@@ -122,3 +132,73 @@ def _analyze(ctx: AnalyzeTypeContext) -> Type | None:
         return base
     str_type = ctx.api.named_type("builtins.str", [])
     return attach(proper, Shaped(family, spec), str_type)
+
+
+# -- type aliases --------------------------------------------------------------------------
+#
+# mypy strips `Annotated[...]` from the right-hand side of a type alias before analysing it
+# (`Logits = Float[Tensor, "b 23 23 1"]` becomes an alias of plain `Tensor`), so the
+# `Annotated` hook never sees it. The hook for the array class itself does: while the alias
+# is analysed, the semantic analyser's current statement is the alias assignment, whose
+# right-hand side still holds the family and the shape string. The alias target then
+# carries the spec, and that survives the cache like any other type.
+
+TENSOR_FULLNAME = "torch._tensor.Tensor"
+
+
+def analyze_tensor(ctx: AnalyzeTypeContext) -> Type:
+    base = ctx.api.named_type(TENSOR_FULLNAME, [])
+    try:
+        found = _alias_spec(ctx)
+    except Exception:  # noqa: BLE001
+        found = None
+    if found is None:
+        return base
+    return attach(base, found, ctx.api.named_type("builtins.str", []))
+
+
+def _alias_spec(ctx: AnalyzeTypeContext) -> Shaped | None:
+    if ctx.type.args:
+        return None
+    sem = getattr(ctx.api, "api", None)
+    stmt = getattr(sem, "statement", None)
+    if not isinstance(stmt, AssignmentStmt):
+        return None
+    rvalue = stmt.rvalue
+    if not isinstance(rvalue, IndexExpr) or not isinstance(rvalue.index, TupleExpr):
+        return None
+    items = rvalue.index.items
+    if len(items) != 2 or not isinstance(items[1], StrExpr):
+        return None
+    first = items[0]
+    if not isinstance(first, (NameExpr, MemberExpr)) or _written(first) != ctx.type.name:
+        return None
+    written = _written(rvalue.base)
+    if written is None:
+        return None
+    head, dot, last = written.rpartition(".")
+    family = (last if last in FAMILIES else None) if dot else _family_name(ctx, written)
+    if family is None:
+        return None
+    try:
+        spec: ShapeSpec | None = parse_shape(items[1].value)
+    except SpecError as error:
+        _errors.spec_error(ctx.api, error, ctx.context)
+        spec = None
+    return Shaped(family, spec)
+
+
+def _family_name(ctx: AnalyzeTypeContext, name: str) -> str | None:
+    original = _imported_name(ctx, name)
+    if original is not None:
+        return original if original in FAMILIES else None
+    return name if name in FAMILIES else None
+
+
+def _written(expr: Expression) -> str | None:
+    if isinstance(expr, NameExpr):
+        return expr.name
+    if isinstance(expr, MemberExpr):
+        inner = _written(expr.expr)
+        return f"{inner}.{expr.name}" if inner is not None else None
+    return None

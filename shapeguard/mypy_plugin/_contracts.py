@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mypy.nodes import Context
-from mypy.plugin import CheckerPluginInterface
-from mypy.types import CallableType, Type
+from mypy.types import CallableType
 
 from shapeguard._spec import NamedDim, ShapeSpec, VariadicDim
 
@@ -136,41 +134,30 @@ def _where(name: str, callee: str) -> str:
 # -- returns ---------------------------------------------------------------------------
 
 
+DECLARATION = "the declaration"
+
+
 class ReturnChecker:
     """`return <call>` against the declared return contract, via the type context.
 
-    mypy infers `return <call>` with the declared type as context and, when that produced
-    errors, again without context, keeping the second result if it is clean. The first
-    pass's findings are remembered by position and repeated in the second pass, so that
-    they are not dropped.
+    The call's type context is the declared return type exactly when the call is the
+    returned expression (in argument position the context is the outer callee's formal).
     """
-
-    def __init__(self) -> None:
-        self._pending: dict[tuple[str, int, int], list[str]] = {}
 
     def check(self, call: Call, result: Shaped | None) -> None:
         api = call.api
-        key = (getattr(api, "path", ""), call.context.line, call.context.column)
         contexts = api.type_context
         expected_type = contexts[-1] if contexts else None
-        if expected_type is None:
-            for message in self._pending.pop(key, []):
-                _errors.shape_error(api, message, call.context)
-            return
         returns = getattr(api, "return_types", None)
-        if not returns or returns[-1] is not expected_type:
+        if expected_type is None or not returns or returns[-1] is not expected_type:
             return
-        self._pending.pop(key, None)
         declared = read_shaped(expected_type)
         if declared is None or result is None:
             return
-        messages: list[str] = []
         if dtypes_conflict(result.family, declared.family):
             assert result.family is not None and declared.family is not None
-            _errors.dtype_error(
-                api, _errors.return_dtype(f'"{call.name}"', result.family, declared.family),
-                call.context,
-            )
+            message = _errors.return_dtype(f'"{call.name}"', result.family, declared.family)
+            _errors.dtype_error(api, message, call.context)
         if declared.spec is not None and result.spec is not None:
             detail = _compare_rigid(declared.spec, result.spec)
             if detail is not None:
@@ -178,9 +165,6 @@ class ReturnChecker:
                     f'"{call.name}"', result.spec, declared.spec, detail
                 )
                 _errors.shape_error(api, message, call.context)
-                messages.append(message)
-        if messages:
-            self._pending[key] = messages
 
 
 def _compare_rigid(declared: ShapeSpec, actual: ShapeSpec) -> str | None:
@@ -188,9 +172,9 @@ def _compare_rigid(declared: ShapeSpec, actual: ShapeSpec) -> str | None:
     unifier = Unifier(symbols=True)
     for dim in declared.dims:
         if isinstance(dim, NamedDim) and not dim.broadcast:
-            unifier.dims[dim.name] = _Bound(NamedDim(dim.name), "the declaration")
+            unifier.dims[dim.name] = _Bound(NamedDim(dim.name), DECLARATION)
         elif isinstance(dim, VariadicDim) and dim.name is not None and not dim.broadcast:
-            unifier.runs[dim.name] = _BoundRun((VariadicDim(dim.name),), "the declaration")
+            unifier.runs[dim.name] = _BoundRun((VariadicDim(dim.name),), DECLARATION)
     conflict = unifier.match(declared, actual, "return")
     if conflict is not None:
         return conflict.detail
@@ -198,9 +182,4 @@ def _compare_rigid(declared: ShapeSpec, actual: ShapeSpec) -> str | None:
     return found[0].detail if found else None
 
 
-def report_context(api: CheckerPluginInterface, context: Context) -> tuple[str, int, int]:
-    return (getattr(api, "path", ""), context.line, context.column)
-
-
 __all__ = ["Formal", "ReturnChecker", "check_contract", "formals_of", "signature_has_contract"]
-_unused: tuple[type, ...] = (Type,)

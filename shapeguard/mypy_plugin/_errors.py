@@ -7,6 +7,9 @@ conflict), `shape-spec` (a malformed shape string, same text as the runtime `Spe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context
 from mypy.plugin import CheckerPluginInterface, TypeAnalyzerPluginInterface
@@ -18,6 +21,28 @@ DTYPE = ErrorCode("dtype", "Tensor dtype family conflicts with a contract", "sha
 SHAPE_SPEC = ErrorCode("shape-spec", "Malformed shape string in an annotation", "shapeguard")
 
 ALL_CODES = (SHAPE, DTYPE, SHAPE_SPEC)
+
+
+@contextmanager
+def _unfiltered(api: object) -> Iterator[None]:
+    """Report past mypy's error watchers.
+
+    mypy checks a call against each overload candidate (and `return <call>` in two passes)
+    inside error watchers, and reads any new error as "this candidate does not match". A
+    shape finding is not a reason to pick another overload, so it is recorded directly;
+    mypy drops the duplicates of one message on one line.
+    """
+    errors = getattr(getattr(api, "msg", None), "errors", None)
+    watchers = getattr(errors, "_watchers", None)
+    if not isinstance(watchers, list) or not watchers:
+        yield
+        return
+    saved = list(watchers)
+    watchers.clear()
+    try:
+        yield
+    finally:
+        watchers.extend(saved)
 
 
 def quote(spec: object) -> str:
@@ -37,11 +62,13 @@ def spec_error(api: TypeAnalyzerPluginInterface, error: SpecError, context: Cont
 
 
 def shape_error(api: CheckerPluginInterface, message: str, context: Context) -> None:
-    api.fail(message, context, code=SHAPE)
+    with _unfiltered(api):
+        api.fail(message, context, code=SHAPE)
 
 
 def dtype_error(api: CheckerPluginInterface, message: str, context: Context) -> None:
-    api.fail(message, context, code=DTYPE)
+    with _unfiltered(api):
+        api.fail(message, context, code=DTYPE)
 
 
 def argument_shape(where: str, actual: object, expected: object, detail: str) -> str:
@@ -77,4 +104,5 @@ def reveal(api: CheckerPluginInterface, family: str | None, spec: object | None,
         text = f"Revealed shape is {family}[unknown shape]"
     else:
         text = f"Revealed shape is {family or 'Shaped'}[{quote(spec)}]"
-    api.msg.note(text, context)
+    with _unfiltered(api):
+        api.msg.note(text, context)

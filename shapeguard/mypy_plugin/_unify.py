@@ -148,6 +148,8 @@ class Unifier:
         if verdict is False:
             if broadcast and isinstance(old.dim, FixedDim) and old.dim.size == 1:
                 return None
+            if old.source == "the declaration":
+                return f"{where} is {a}, expected {old.dim}"
             source = f'from "{old.source}"' if old.source != arg else "earlier in this argument"
             return f"{where} is {a}, but {name}={old.dim} {source}"
         if verdict is None and isinstance(old.dim, (NamedDim, ExprDim)) and isinstance(
