@@ -434,3 +434,15 @@ def test_losses_are_picklable():
 
     for fn in (losses.binary_cross_entropy, losses.cross_entropy, grid23.cross_entropy):
         assert pickle.loads(pickle.dumps(fn)) is fn
+
+
+def test_torch_compile_traces_the_losses():
+    def step(logits, labels):
+        return losses.cross_entropy(logits, labels) + losses.binary_cross_entropy(
+            logits[..., :1], (labels[..., None] > 0).float()
+        )
+
+    compiled = torch.compile(step, backend="eager")
+    logits = torch.randn(2, 23, 23, 5, requires_grad=True)
+    labels = torch.randint(0, 5, (2, 23, 23))
+    torch.testing.assert_close(compiled(logits, labels), step(logits, labels))
