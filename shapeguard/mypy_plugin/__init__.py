@@ -13,7 +13,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mypy.nodes import Decorator, FuncDef, SymbolNode, TypeAlias, TypeInfo
+from mypy.nodes import (
+    Decorator,
+    FuncDef,
+    OverloadedFuncDef,
+    SymbolNode,
+    TypeAlias,
+    TypeInfo,
+)
 from mypy.options import Options
 from mypy.plugin import (
     AnalyzeTypeContext,
@@ -48,15 +55,44 @@ MODULE = "torch.nn.modules.module.Module"
 Hook = Callable[[Any], Type]
 
 
-def _signature(node: SymbolNode | None) -> tuple[CallableType, bool] | None:
-    """(signature, is a method taking self) of a function node, if it has one."""
+def _signatures(node: SymbolNode | None) -> tuple[list[CallableType], bool]:
+    """(signatures, is a method taking self) of a function node: one per overload item."""
+    if isinstance(node, OverloadedFuncDef):
+        sigs: list[CallableType] = []
+        is_method = False
+        for item in node.items:
+            found, is_method = _signatures(item)
+            sigs += found
+        return sigs, is_method
     if isinstance(node, Decorator):
         node = node.func
     if isinstance(node, FuncDef):
         sig = get_proper_type(node.type) if node.type is not None else None
         if isinstance(sig, CallableType):
-            return sig, bool(node.info) and not node.is_static and not node.is_class
-    return None
+            return [sig], bool(node.info) and not node.is_static and not node.is_class
+    return [], False
+
+
+def _contract_signatures(node: SymbolNode | None) -> tuple[list[CallableType], bool] | None:
+    sigs, is_method = _signatures(node)
+    sigs = [s for s in sigs if signature_has_contract(s)]
+    return (sigs, is_method) if sigs else None
+
+
+def _pick(sigs: list[CallableType], ctx: FunctionContext | MethodContext) -> CallableType:
+    """The overload item mypy matched: same parameter names and the same return contract."""
+    if len(sigs) == 1:
+        return sigs[0]
+    want = read_shaped(ctx.default_return_type)
+    names = list(ctx.callee_arg_names)
+    for sig in sigs:
+        if read_shaped(sig.ret_type) == want and [n for n in sig.arg_names if n not in
+                                                  ("self", "cls")][: len(names)] == names:
+            return sig
+    for sig in sigs:
+        if read_shaped(sig.ret_type) == want:
+            return sig
+    return sigs[0]
 
 
 class ShapeguardPlugin(Plugin):
@@ -99,8 +135,8 @@ class ShapeguardPlugin(Plugin):
         if rule is not None or stub is not None:
             return partial(self._library_call, fullname, rule, stub)
         sym = self.lookup_fully_qualified(fullname)
-        found = _signature(sym.node) if sym is not None else None
-        if found is not None and signature_has_contract(found[0]):
+        found = _contract_signatures(sym.node) if sym is not None else None
+        if found is not None:
             return partial(self._contract_call, fullname, found[0], found[1])
         return None
 
@@ -115,8 +151,8 @@ class ShapeguardPlugin(Plugin):
             return None
         if method == "__call__" and info.has_base(MODULE):
             method = "forward"
-        found = _signature(info.get_method(method))
-        if found is not None and signature_has_contract(found[0]):
+        found = _contract_signatures(info.get_method(method))
+        if found is not None:
             name = f"{info.name}.{method}"
             return partial(self._contract_call, name, found[0], found[1])
         return None
@@ -157,9 +193,14 @@ class ShapeguardPlugin(Plugin):
             return ctx.default_return_type
 
     def _contract_call(
-        self, name: str, sig: CallableType, skip_self: bool, ctx: FunctionContext | MethodContext
+        self,
+        name: str,
+        sigs: list[CallableType],
+        skip_self: bool,
+        ctx: FunctionContext | MethodContext,
     ) -> Type:
         try:
+            sig = _pick(sigs, ctx)
             receiver = read_shaped(ctx.type) if isinstance(ctx, MethodContext) else None
             call = Call(ctx, _display(name), receiver)
             recv, formals = formals_of(sig, skip_self=skip_self)

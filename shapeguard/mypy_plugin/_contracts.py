@@ -11,7 +11,7 @@ from shapeguard._spec import NamedDim, ShapeSpec, VariadicDim
 from . import _errors
 from ._calls import Arg, Call
 from ._stubs import SAME, Stub
-from ._types import Shaped, dtypes_conflict, read_shaped
+from ._types import Shaped, dtypes_conflict, read_alternatives, read_shaped
 from ._unify import Unifier, _Bound, _BoundRun
 
 
@@ -21,6 +21,7 @@ class Formal:
     index: int  # position among the formals the call site sees (no self)
     shaped: Shaped | None
     binds_int: bool = False
+    alternatives: tuple[Shaped, ...] = ()  # a union of contracts: any one may match
 
 
 def formals_of(sig: CallableType, *, skip_self: bool) -> tuple[Formal | None, list[Formal]]:
@@ -35,7 +36,9 @@ def formals_of(sig: CallableType, *, skip_self: bool) -> tuple[Formal | None, li
         name = sig.arg_names[i]
         if name is None:
             name = f"#{i - start}"
-        out.append(Formal(name, i - start, read_shaped(sig.arg_types[i])))
+        alternatives = tuple(read_alternatives(sig.arg_types[i]))
+        shaped = read_shaped(sig.arg_types[i]) if not alternatives else None
+        out.append(Formal(name, i - start, shaped, alternatives=alternatives))
     return receiver, out
 
 
@@ -51,7 +54,7 @@ def formals_of_stub(stub: Stub) -> tuple[Formal | None, list[Formal]]:
 def signature_has_contract(sig: CallableType) -> bool:
     if read_shaped(sig.ret_type) is not None:
         return True
-    return any(read_shaped(t) is not None for t in sig.arg_types)
+    return any(read_shaped(t) is not None or read_alternatives(t) for t in sig.arg_types)
 
 
 def _actual(call: Call, formal: Formal) -> Arg | None:
@@ -72,7 +75,7 @@ def check_contract(
     """Unify, report definite conflicts, and return the result's shape (or None)."""
     unifier = Unifier(symbols=symbols)
     first_family: str | None = None
-    todo: list[tuple[str, Shaped, Shaped | None]] = []
+    todo: list[tuple[str, Shaped | Formal, Shaped | None]] = []
     if receiver is not None and receiver.shaped is not None:
         todo.append(("self", receiver.shaped, call.receiver))
     for formal in formals:
@@ -82,6 +85,9 @@ def check_contract(
             if value is not None:
                 unifier.bind_int(formal.name, value, formal.name)
             continue
+        if formal.alternatives:
+            todo.append((formal.name, formal, call.shaped(arg)))
+            continue
         if formal.shaped is None:
             continue
         todo.append((formal.name, formal.shaped, call.shaped(arg)))
@@ -90,6 +96,9 @@ def check_contract(
             continue
         if first_family is None:
             first_family = actual.family
+        if isinstance(pattern, Formal):
+            unifier = _pick_alternative(call, unifier, pattern, actual)
+            continue
         where = _where(name, call.name)
         family = pattern.family if pattern.family != SAME else None
         if dtypes_conflict(actual.family, family):
@@ -121,6 +130,35 @@ def check_contract(
         family = first_family
     spec = unifier.substitute(returns.spec) if returns.spec is not None else None
     return Shaped(family, spec)
+
+
+def _pick_alternative(call: Call, unifier: Unifier, formal: Formal, actual: Shaped) -> Unifier:
+    """Adopt the first member of a union contract that the argument satisfies; report when
+    it satisfies none (with the member whose dtype fits, else the first)."""
+    failures: list[tuple[Shaped, str | None, bool]] = []
+    for pattern in formal.alternatives:
+        trial = unifier.clone()
+        dtype_bad = dtypes_conflict(actual.family, pattern.family)
+        detail: str | None = None
+        if pattern.spec is not None and actual.spec is not None:
+            conflict = trial.match(pattern.spec, actual.spec, formal.name)
+            detail = conflict.detail if conflict is not None else None
+        if detail is None and not dtype_bad:
+            return trial
+        failures.append((pattern, detail, dtype_bad))
+    pattern, detail, dtype_bad = next((f for f in failures if not f[2]), failures[0])
+    where = _where(formal.name, call.name)
+    if dtype_bad and pattern.family is not None and actual.family is not None:
+        _errors.dtype_error(
+            call.api, _errors.argument_dtype(where, actual.family, " or ".join(
+                str(p.family) for p in formal.alternatives)), call.context
+        )
+    elif detail is not None and pattern.spec is not None and actual.spec is not None:
+        _errors.shape_error(
+            call.api, _errors.argument_shape(where, actual.spec, pattern.spec, detail),
+            call.context,
+        )
+    return unifier
 
 
 def _where(name: str, callee: str) -> str:

@@ -64,22 +64,35 @@ FAMILIES: dict[str, frozenset[str]] = {
 }
 
 
+def family_dtypes(family: str | None) -> frozenset[str] | None:
+    """The dtypes of a family name, or of `A|B` (a union of families); None if unknown."""
+    if family is None:
+        return None
+    out: frozenset[str] = frozenset()
+    for part in family.split("|"):
+        found = FAMILIES.get(part)
+        if found is None:
+            return None
+        out |= found
+    return out
+
+
 def dtypes_conflict(actual: str | None, expected: str | None) -> bool:
     """True only when no dtype belongs to both families (a definite conflict)."""
-    if actual is None or expected is None:
-        return False
-    a, e = FAMILIES.get(actual), FAMILIES.get(expected)
+    a, e = family_dtypes(actual), family_dtypes(expected)
     if a is None or e is None:
         return False
     return not (a & e)
 
 
 def is_integer_family(family: str | None) -> bool:
-    return family is not None and family in FAMILIES and FAMILIES[family] <= (_SINT | _UINT)
+    found = family_dtypes(family)
+    return found is not None and found <= (_SINT | _UINT)
 
 
 def is_float_family(family: str | None) -> bool:
-    return family is not None and family in FAMILIES and FAMILIES[family] <= _FLOAT
+    found = family_dtypes(family)
+    return found is not None and found <= _FLOAT
 
 
 def is_bool_family(family: str | None) -> bool:
@@ -121,9 +134,59 @@ def carried_instance(typ: Type | None) -> Instance | None:
 
 
 def read_shaped(typ: Type | None) -> Shaped | None:
-    """The shape and family a type carries, or None when it carries nothing."""
+    """The shape and family a type carries, or None when it carries nothing.
+
+    A union of shaped types with one spelling of the shape (`Float[T, "b h"] | Bool[T, "b h"]`)
+    reads as that shape with the union of the families.
+    """
+    if typ is None:
+        return None
+    proper = get_proper_type(typ)
+    if isinstance(proper, UnionType):
+        items = [get_proper_type(t) for t in proper.items]
+        items = [t for t in items if not isinstance(t, NoneType)]
+        if len(items) > 1:
+            found = [_read_instance(t) if isinstance(t, Instance) else None for t in items]
+            if any(f is None for f in found):
+                return None
+            specs = {str(f.spec) if f is not None else "" for f in found}
+            families = [f.family for f in found if f is not None]
+            if len(specs) != 1 or any(fam is None for fam in families):
+                return None
+            first = found[0]
+            assert first is not None
+            family = "|".join(dict.fromkeys(fam for fam in families if fam is not None))
+            return Shaped(family, first.spec)
     inst = carried_instance(typ)
-    if inst is None or inst.extra_attrs is None:
+    if inst is None:
+        return None
+    return _read_instance(inst)
+
+
+def read_alternatives(typ: Type | None) -> list[Shaped]:
+    """The shaped members of a union formal (`Int[T, "b h w"] | Float[T, "b h w n"]`).
+
+    Empty unless every member other than None carries a contract.
+    """
+    if typ is None:
+        return []
+    proper = get_proper_type(typ)
+    if not isinstance(proper, UnionType):
+        return []
+    items = [get_proper_type(t) for t in proper.items]
+    out: list[Shaped] = []
+    for item in items:
+        if isinstance(item, NoneType):
+            continue
+        found = _read_instance(item) if isinstance(item, Instance) else None
+        if found is None:
+            return []
+        out.append(found)
+    return out if len(out) > 1 else []
+
+
+def _read_instance(inst: Instance) -> Shaped | None:
+    if inst.extra_attrs is None:
         return None
     attrs = inst.extra_attrs.attrs
     text = _literal(attrs, SHAPE_KEY)

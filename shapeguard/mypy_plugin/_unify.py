@@ -60,6 +60,9 @@ class Unifier:
         default_factory=list
     )
 
+    def clone(self) -> Unifier:
+        return Unifier(self.symbols, dict(self.dims), dict(self.runs), list(self._deferred))
+
     # -- binding ------------------------------------------------------------------------
 
     def bind_int(self, name: str, size: int, source: str) -> None:
