@@ -36,7 +36,10 @@ ignore_errors = True
 """
 
 _EXPECT = re.compile(r"#\s*([EN]):\s*(.*?)\s*(?:\[([a-z-]+)\])?\s*(?=#\s*[EN]:|$)")
-_OUTPUT = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<sev>error|note): (?P<msg>.*?)(?:  \[(?P<code>[a-z-]+)\])?$")
+_OUTPUT = re.compile(
+    r"^(?P<path>[^:]+):(?P<line>\d+): (?P<sev>error|note): (?P<msg>.*?)"
+    r"(?:  \[(?P<code>[a-z-]+)\])?$"
+)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from mypy.nodes import (
     Decorator,
     FuncDef,
     OverloadedFuncDef,
-    SymbolNode,
     TypeAlias,
     TypeInfo,
 )
@@ -55,7 +54,7 @@ MODULE = "torch.nn.modules.module.Module"
 Hook = Callable[[Any], Type]
 
 
-def _signatures(node: SymbolNode | None) -> tuple[list[CallableType], bool]:
+def _signatures(node: object) -> tuple[list[CallableType], bool]:
     """(signatures, is a method taking self) of a function node: one per overload item."""
     if isinstance(node, OverloadedFuncDef):
         sigs: list[CallableType] = []
@@ -73,7 +72,7 @@ def _signatures(node: SymbolNode | None) -> tuple[list[CallableType], bool]:
     return [], False
 
 
-def _contract_signatures(node: SymbolNode | None) -> tuple[list[CallableType], bool] | None:
+def _contract_signatures(node: object) -> tuple[list[CallableType], bool] | None:
     sigs, is_method = _signatures(node)
     sigs = [s for s in sigs if signature_has_contract(s)]
     return (sigs, is_method) if sigs else None
@@ -184,12 +183,15 @@ class ShapeguardPlugin(Plugin):
             elif stub is not None:
                 recv, formals = formals_of_stub(stub)
                 result = check_contract(call, recv, formals, stub.returns, symbols=False)
-                if stub.reduction_none is not None and result is not None:
-                    if call.literal_str(call.get("reduction")) == "none":
-                        result = check_contract_quiet(call, recv, formals, stub.reduction_none)
+                if (
+                    stub.reduction_none is not None
+                    and result is not None
+                    and call.literal_str(call.get("reduction")) == "none"
+                ):
+                    result = check_contract_quiet(call, recv, formals, stub.reduction_none)
             self._returns.check(call, result)
             return call.result(result)
-        except Exception:  # noqa: BLE001 -- never take mypy down; unknown instead
+        except Exception:
             return ctx.default_return_type
 
     def _contract_call(
@@ -212,7 +214,7 @@ class ShapeguardPlugin(Plugin):
                 return ctx.default_return_type
             return call.result_like(result, sig.ret_type if _is_any(ctx.default_return_type)
                                     else ctx.default_return_type)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return ctx.default_return_type
 
 
@@ -228,8 +230,8 @@ def check_contract_quiet(
         todo.append((recv.shaped, call.receiver))
     for formal in formals:
         if formal.shaped is not None:
-            arg = call.by_formal(formal.name) or [call.get(formal.name, formal.index)]
-            actual = call.shaped(arg[0]) if arg[0] is not None else None
+            found = call.by_formal(formal.name)
+            actual = call.shaped(found[0] if found else call.get(formal.name, formal.index))
             if actual is not None:
                 todo.append((formal.shaped, actual))
     family = None
@@ -278,7 +280,7 @@ def _reveal_shape(ctx: FunctionContext) -> Type:
             ctx.context,
         )
         return typ if typ is not None else ctx.default_return_type
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ctx.default_return_type
 
 
@@ -295,7 +297,7 @@ def _attribute(rule: Callable[[Shaped], Shaped | None], ctx: AttributeContext) -
         return attach_to(
             ctx.default_attr_type, result, ctx.api.named_generic_type("builtins.str", [])
         )
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ctx.default_attr_type
 
 

@@ -37,6 +37,7 @@ from shapeguard._spec import ShapeSpec, parse_shape
 from . import _errors
 from ._types import FAMILIES, Shaped, attach
 
+
 def _current_file(ctx: AnalyzeTypeContext) -> MypyFile | None:
     sem = getattr(ctx.api, "api", None)
     node = getattr(sem, "cur_mod_node", None)
@@ -46,7 +47,7 @@ def _current_file(ctx: AnalyzeTypeContext) -> MypyFile | None:
 def family_of(ctx: AnalyzeTypeContext) -> str | None:
     """The dtype family the written name stands for, resolving import aliases."""
     name = ctx.type.name
-    head, dot, last = name.rpartition(".")
+    _, dot, last = name.rpartition(".")
     if dot:
         # `jt.Float`, `jaxtyping.Float`, `shapeguard.Float`: mypy resolved it to Annotated.
         return last if last in FAMILIES else None
@@ -84,7 +85,7 @@ def analyze_annotated(ctx: AnalyzeTypeContext) -> Type:
     """The hook. Never raises: an unexpected input falls back to mypy's own handling."""
     try:
         result = _analyze(ctx)
-    except Exception:  # noqa: BLE001 -- a plugin bug must never take mypy down
+    except Exception:
         result = None
     if result is not None:
         return result
@@ -97,7 +98,7 @@ def _fallback(ctx: AnalyzeTypeContext) -> Type:
     if special is not None:
         try:
             out = special(ctx.type, "typing.Annotated")
-        except Exception:  # noqa: BLE001
+        except Exception:
             out = None
         if out is not None:
             return out  # type: ignore[no-any-return]
@@ -150,7 +151,7 @@ def analyze_tensor(ctx: AnalyzeTypeContext) -> Type:
     base = ctx.api.named_type(TENSOR_FULLNAME, [])
     try:
         found = _alias_spec(ctx)
-    except Exception:  # noqa: BLE001
+    except Exception:
         found = None
     if found is None:
         return base
@@ -176,7 +177,7 @@ def _alias_spec(ctx: AnalyzeTypeContext) -> Shaped | None:
     written = _written(rvalue.base)
     if written is None:
         return None
-    head, dot, last = written.rpartition(".")
+    _, dot, last = written.rpartition(".")
     family = (last if last in FAMILIES else None) if dot else _family_name(ctx, written)
     if family is None:
         return None

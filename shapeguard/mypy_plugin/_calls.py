@@ -8,7 +8,6 @@ and error reporting that names the callee.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from mypy.constant_fold import constant_fold_expr
 from mypy.nodes import (
@@ -26,7 +25,7 @@ from mypy.nodes import (
     UnaryExpr,
 )
 from mypy.plugin import FunctionContext, MethodContext
-from mypy.types import Instance, Type, TypeOfAny, AnyType, get_proper_type
+from mypy.types import AnyType, Instance, Type, TypeOfAny, get_proper_type
 
 from shapeguard._spec import Dim, FixedDim
 
@@ -34,7 +33,7 @@ from . import _errors
 from ._dims import UNKNOWN, resolve_index
 from ._types import Shaped, attach_to, read_shaped
 
-HookContext = Union[FunctionContext, MethodContext]
+HookContext = FunctionContext | MethodContext
 
 
 @dataclass
@@ -52,8 +51,9 @@ class Call:
         self.pos: list[Arg] = []
         self.kw: dict[str, Arg] = {}
         self.star = False  # a `*args` / `**kwargs` at the call: positions are unknown
-        for exprs, types, kinds, names in zip(ctx.args, ctx.arg_types, ctx.arg_kinds, ctx.arg_names):
-            for expr, typ, kind, name_ in zip(exprs, types, kinds, names):
+        grouped = zip(ctx.args, ctx.arg_types, ctx.arg_kinds, ctx.arg_names, strict=False)
+        for exprs, types, kinds, names in grouped:
+            for expr, typ, kind, name_ in zip(exprs, types, kinds, names, strict=False):
                 if kind == ARG_POS:
                     self.pos.append(Arg(expr, typ))
                 elif kind == ARG_NAMED and name_ is not None:
@@ -82,7 +82,7 @@ class Call:
             i = ctx.callee_arg_names.index(name)
         except ValueError:
             return []
-        return [Arg(e, t) for e, t in zip(ctx.args[i], ctx.arg_types[i])]
+        return [Arg(e, t) for e, t in zip(ctx.args[i], ctx.arg_types[i], strict=False)]
 
     @property
     def context(self) -> Context:

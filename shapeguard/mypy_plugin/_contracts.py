@@ -102,7 +102,8 @@ def check_contract(
         where = _where(name, call.name)
         family = pattern.family if pattern.family != SAME else None
         if dtypes_conflict(actual.family, family):
-            assert actual.family is not None and family is not None
+            assert actual.family is not None
+            assert family is not None
             _errors.dtype_error(
                 call.api, _errors.argument_dtype(where, actual.family, family), call.context
             )
@@ -193,7 +194,8 @@ class ReturnChecker:
         if declared is None or result is None:
             return
         if dtypes_conflict(result.family, declared.family):
-            assert result.family is not None and declared.family is not None
+            assert result.family is not None
+            assert declared.family is not None
             message = _errors.return_dtype(f'"{call.name}"', result.family, declared.family)
             _errors.dtype_error(api, message, call.context)
         if declared.spec is not None and result.spec is not None:

@@ -252,9 +252,9 @@ def broadcast_shapes(a: ShapeSpec, b: ShapeSpec) -> tuple[ShapeSpec, tuple[int, 
         return make(head + tail), conflict
     if str(a) == str(b):
         return a, conflict
-    if bv is None and len(bb) <= len(aa):
+    if bv is None and av is not None and len(bb) <= len(aa):
         return make([*ab, av, *aa[: len(aa) - k], *tail]), conflict
-    if av is None and len(ab) <= len(ba):
+    if av is None and bv is not None and len(ab) <= len(ba):
         return make([*bb, bv, *ba[: len(ba) - k], *tail]), conflict
     return make([UNKNOWN_RUN, *tail]), conflict
 

@@ -452,7 +452,8 @@ def _index_part(call: Call, dims: list[Dim], exprs: list[Expression]) -> list[Di
             continue
         value = call.int_value(expr)
         if value is not None:
-            if isinstance(dim, FixedDim) and not dim.broadcast and not -dim.size <= value < dim.size:
+            known = isinstance(dim, FixedDim) and not dim.broadcast
+            if known and isinstance(dim, FixedDim) and not -dim.size <= value < dim.size:
                 call.shape_error(f"index {value} is out of range for a dim of size {dim.size}")
             continue
         if call.is_int_expr(expr):
@@ -738,7 +739,7 @@ def _stack(call: Call) -> Shaped | None:
         if len(spec.dims) != len(first.dims):
             call.shape_error(f'all tensors must have the same shape: "{first}" vs "{spec}"')
             return None
-        for i, (x, y) in enumerate(zip(first.dims, spec.dims)):
+        for i, (x, y) in enumerate(zip(first.dims, spec.dims, strict=False)):
             if same(plain(x), plain(y), symbols=False) is False:
                 call.shape_error(
                     f'all tensors must have the same shape: "{first}" vs "{spec}" (dim {i})'
@@ -765,15 +766,16 @@ def _factory(default_family: str | None, *, numpy: bool = False) -> Rule:
         dtype = call.kw.get("dtype")
         if dtype is not None:
             family = dtype_family(dtype.expr)
-        names = ("shape",) if numpy else ("size",)
-        exprs = _size_args(call, names) if not numpy else (
-            call.int_list([call.get("shape", 0)]) if call.get("shape", 0) is not None else None
-        )
-        if numpy and exprs is not None and len(exprs) == 1 and call.get("shape", 0) is not None:
-            only = call.get("shape", 0)
-            assert only is not None
-            if not isinstance(only.expr, (TupleExpr,)) and call.int_value(only) is None:
-                exprs = None
+        exprs: list[Expression] | None
+        if numpy:
+            shape = call.get("shape", 0)
+            exprs = call.int_list([shape]) if shape is not None else None
+            if shape is not None and not isinstance(shape.expr, TupleExpr) and (
+                call.int_value(shape) is None
+            ):
+                exprs = None  # np.zeros(n) with n unknown, or np.zeros(some_tuple)
+        else:
+            exprs = _size_args(call, ("size",))
         if exprs is None:
             return Shaped(family, None) if family else None
         return Shaped(family, make(_dims_from_sizes(call, exprs)))
@@ -873,7 +875,7 @@ def _class_loss(*, allow_probabilities: bool) -> Rule:
         if ri is None or rt is None:
             return out
         if allow_probabilities and rt == ri and not is_integer_family(tgt.family):
-            for i, (x, y) in enumerate(zip(si.dims, st.dims)):
+            for i, (x, y) in enumerate(zip(si.dims, st.dims, strict=False)):
                 if same(plain(x), plain(y), symbols=False) is False:
                     call.shape_error(
                         f'target "{st}" (probabilities) must have the input\'s shape "{si}": '
@@ -882,7 +884,8 @@ def _class_loss(*, allow_probabilities: bool) -> Rule:
                     return out
             _class_dtype(call, tgt, inp, allow_probabilities, probabilities=True)
             if mode == "none":
-                return Shaped(inp.family, make([si.dims[0], *si.dims[2:]]) if ri > 1 else ShapeSpec(()))
+                per_item = make([si.dims[0], *si.dims[2:]]) if ri > 1 else ShapeSpec(())
+                return Shaped(inp.family, per_item)
             return out
         expected = [si.dims[0], *si.dims[2:]] if ri >= 2 else []
         if rt != len(expected):
@@ -896,7 +899,7 @@ def _class_loss(*, allow_probabilities: bool) -> Rule:
                 f'targets have shape "{make(expected)}" (rank {len(expected)}){hint}'
             )
             return out
-        for i, (x, y) in enumerate(zip(expected, st.dims)):
+        for i, (x, y) in enumerate(zip(expected, st.dims, strict=False)):
             if same(plain(x), plain(y), symbols=False) is False:
                 hint = ""
                 if ri >= 3 and i >= 1:
@@ -947,7 +950,8 @@ def _interpolate(call: Call) -> Shaped | None:
             return Shaped(src.family, None)
         if len(exprs) != n - 2:
             call.shape_error(
-                f'size has {len(exprs)} values; input "{spec}" (N, C, d...) has {n - 2} spatial dims'
+                f'size has {len(exprs)} values; input "{spec}" (N, C, d...) has '
+                f"{n - 2} spatial dims"
             )
             return None
         spatial = _dims_from_sizes(call, exprs)
@@ -1030,7 +1034,10 @@ FUNCTION_RULES: dict[str, Rule] = {
     **{f"torch._C._VariableFunctions.{name}_like": _like() for name in (
         "zeros", "ones", "empty", "full", "rand", "randn",
     )},
-    **{f"torch.{name}_like": _like() for name in ("zeros", "ones", "empty", "full", "rand", "randn")},
+    **{
+        f"torch.{name}_like": _like()
+        for name in ("zeros", "ones", "empty", "full", "rand", "randn")
+    },
     "torch._C._VariableFunctions.randint_like": _like(),
     **{f"numpy.{name}": _factory("Float64", numpy=True) for name in ("zeros", "ones", "empty")},
     "numpy.full": _full(numpy=True),

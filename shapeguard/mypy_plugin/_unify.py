@@ -83,12 +83,12 @@ class Unifier:
             if pv is None:
                 if n != len(pb):
                     return conflict(f"rank {n}, expected rank {len(pb)}")
-                pairs = [(p, a, i) for i, (p, a) in enumerate(zip(pb, ab))]
+                pairs = [(p, a, i) for i, (p, a) in enumerate(zip(pb, ab, strict=False))]
             else:
                 need = len(pb) + len(pa)
                 if n < need:
                     return conflict(f"rank {n}, expected rank {need} or more")
-                pairs = [(p, a, i) for i, (p, a) in enumerate(zip(pb, ab))]
+                pairs = [(p, a, i) for i, (p, a) in enumerate(zip(pb, ab, strict=False))]
                 start = n - len(pa)
                 pairs += [(p, ab[start + j], start + j) for j, p in enumerate(pa)]
                 runs.append((pv, tuple(ab[len(pb) : start])))
@@ -97,7 +97,7 @@ class Unifier:
             if pv is None:
                 if least > len(pb):
                     return conflict(f"rank {least} or more, expected rank {len(pb)}")
-                pairs = [(p, a, i) for i, (p, a) in enumerate(zip(pb, ab))]
+                pairs = [(p, a, i) for i, (p, a) in enumerate(zip(pb, ab, strict=False))]
                 off = len(pb) - len(aa)
                 pairs += [(pb[off + j], a, -len(aa) + j) for j, a in enumerate(aa)]
             else:
@@ -193,7 +193,8 @@ class Unifier:
                 continue
             if same(value, a, symbols=False) is False:
                 seen.add(arg)
-                out.append(Conflict(arg, actual, pattern, f"dim {index} is {a}, expected {p.expr}={value}"))
+                detail = f"dim {index} is {a}, expected {p.expr}={value}"
+                out.append(Conflict(arg, actual, pattern, detail))
         return out
 
     def substitute_expr(self, expr: Expr) -> Expr | None:
@@ -251,7 +252,7 @@ def _compare_runs(a: tuple[Dim, ...], b: tuple[Dim, ...], symbols: bool) -> str 
     if not a_var and not b_var:
         if len(a) != len(b):
             return f"{len(b)} dims vs {len(a)}"
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             if same(plain(x), plain(y), symbols=symbols) is False:
                 return f"{y} vs {x} at position {i}"
         return None
@@ -259,11 +260,11 @@ def _compare_runs(a: tuple[Dim, ...], b: tuple[Dim, ...], symbols: bool) -> str 
         sa, sb = make(list(a)), make(list(b))
         ab, av, aa = split(sa)
         bb, bv, ba = split(sb)
-        if av == bv and av is not None and av.name is not None:
-            if len(ab) == len(bb) and len(aa) == len(ba):
-                for i, (x, y) in enumerate(zip(ab + aa, bb + ba)):
-                    if same(plain(x), plain(y), symbols=symbols) is False:
-                        return f"{y} vs {x}"
+        aligned = len(ab) == len(bb) and len(aa) == len(ba)
+        if av == bv and av is not None and av.name is not None and aligned:
+            for x, y in zip(ab + aa, bb + ba, strict=False):
+                if same(plain(x), plain(y), symbols=symbols) is False:
+                    return f"{y} vs {x}"
         return None
     fixed, run = (a, b) if not a_var else (b, a)
     least = sum(1 for d in run if not isinstance(d, VariadicDim))
