@@ -27,10 +27,13 @@ class SpecError(ValueError):
 
     def render(self) -> str:
         """The message: the problem, the string with a caret under the bad token, a hint."""
-        lines = [f"invalid shape {self.spec!r}: {self.problem}"]
-        # The caret sits under the character in the repr, which has one leading quote.
-        lines.append(f"    {self.spec!r}")
-        lines.append("    " + " " * (1 + _repr_offset(self.spec, self.position)) + "^")
+        if not self.spec:  # a problem with an annotation as a whole, not inside a string
+            lines = [self.problem]
+        else:
+            lines = [f"invalid shape {self.spec!r}: {self.problem}"]
+            # The caret sits under the character in the repr, which has one leading quote.
+            lines.append(f"    {self.spec!r}")
+            lines.append("    " + " " * (1 + _repr_offset(self.spec, self.position)) + "^")
         if self.hint:
             lines.append(f"hint: {self.hint}")
         return "\n".join(lines)

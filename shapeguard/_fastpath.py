@@ -20,24 +20,44 @@ from operator import itemgetter
 from typing import Any
 
 from ._contract import FIXED, NAMED, VARIADIC, ArrayContract
-from ._spec import AnyDim, Dim, FixedDim, NamedDim
+from ._spec import AnyDim, Dim, FixedDim, NamedDim, VariadicDim
 
 Gather = Callable[[Any], Any]
 
 
-def _gatherer(axes: list[int], variadic: tuple[int, int] | None) -> Gather:
-    """One C-level itemgetter: the sizes at `axes`, then the variadic dims as one slice.
+def _variadic_gatherer(axes: list[int], variadic: tuple[int, int] | None) -> Gather:
+    """shape -> (its sizes at `axes`, the variadic dims as a tuple, the whole shape).
 
     The variadic slice is static: it starts at the variadic's index and stops `after`
-    dims before the end, so `slice(start, -after)` picks it for any rank.
+    dims before the end, so `slice(start, -after)` picks it for any rank. The whole shape
+    goes in too, so that a later argument with the same spec is one comparison. The shape
+    is copied to a plain tuple first: torch.compile traces neither an itemgetter applied
+    to a torch.Size nor one holding a slice, and the copy is cheap.
     """
-    items: list[Any] = list(axes)
-    if variadic is not None:
-        start, after = variadic
-        items.append(slice(start or None, -after if after else None))
-    if len(items) == 1:
-        items.append(items[0])  # keep the result a tuple; the duplicate is never referenced
-    return itemgetter(*items)
+    start, after = variadic if variadic is not None else (0, 0)
+    cut = slice(start or None, -after if after else None) if variadic is not None else slice(0, 0)
+    if not axes:
+
+        def gather_none(shape: Any) -> tuple[Any, ...]:
+            t = tuple(shape)
+            return (t[cut], t)
+
+        return gather_none
+    if len(axes) == 1:
+        (axis,) = axes
+
+        def gather_one(shape: Any) -> tuple[Any, ...]:
+            t = tuple(shape)
+            return (t[axis], t[cut], t)
+
+        return gather_one
+    pick = itemgetter(*axes)
+
+    def gather_many(shape: Any) -> tuple[Any, ...]:
+        t = tuple(shape)
+        return (*pick(t), t[cut], t)
+
+    return gather_many
 
 
 def _tuple_getter(positions: list[int]) -> Gather:
@@ -62,6 +82,7 @@ class _Layout:
         self.size = 0
         self.lhs: list[int] = []
         self.rhs: list[int] = []
+        self.whole_shapes: dict[tuple[Dim, ...], int] = {}  # spec dims -> slot of a shape
 
     def resolve(self, positions: list[int]) -> list[int]:
         n = len(self.consts)
@@ -96,6 +117,10 @@ class _Layout:
             self.size += len(dims)
             # `tuple(shape)` copies a torch.Size in C, cheaper than picking axes out of it.
             return _ArgLayout(gather=tuple if dims else None)
+        repeatable = not any(isinstance(d, AnyDim) or (isinstance(d, VariadicDim) and d.name is None) for d in dims)
+        if repeatable and dims in self.whole_shapes:
+            # The same spec as an earlier array, with every size named: the same shape.
+            return _ArgLayout(expect_whole=self.whole_shapes[dims])
         axes: list[int] = []
         bound: list[Dim] = []
         variadic: tuple[int, int] | None = None
@@ -112,14 +137,12 @@ class _Layout:
         start = self.size
         for offset, dim in enumerate(bound):
             self._bind(start + offset, dim)
-        slots = len(axes)
         if variadic is not None:
-            self._bind(start + slots, NamedDim(variadic_name))
-            slots += 1
-        if not slots:
-            return _ArgLayout()
-        self.size += max(slots, 2)  # a lone item is gathered twice to stay a tuple
-        return _ArgLayout(gather=_gatherer(axes, variadic))
+            self._bind(start + len(axes), NamedDim(variadic_name))
+        self.size += len(axes) + 2  # the axes, the variadic slice, the whole shape
+        if repeatable:
+            self.whole_shapes[dims] = self.size - 1
+        return _ArgLayout(gather=_variadic_gatherer(axes, variadic))
 
     def _bind(self, position: int, dim: Dim) -> bool:
         """Record the constraint on the size at `position`; False if the fast path
@@ -153,11 +176,17 @@ class _ArgLayout:
     """How the fast path handles one array: gather its sizes into the tuple, or compare
     its whole shape with sizes already there."""
 
-    __slots__ = ("expect", "gather")
+    __slots__ = ("expect", "expect_whole", "gather")
 
-    def __init__(self, gather: Gather | None = None, expect: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        gather: Gather | None = None,
+        expect: list[int] | None = None,
+        expect_whole: int | None = None,
+    ) -> None:
         self.gather = gather
-        self.expect = expect
+        self.expect = expect  # slots whose sizes, as a tuple, are the expected shape
+        self.expect_whole = expect_whole  # the slot holding the expected shape itself
 
 
 def _NOTHING(v: tuple[Any, ...]) -> tuple[()]:
@@ -212,7 +241,12 @@ class FastKernel:
 
 
 def _arg_spec(index: int, contract: ArrayContract, laid: _ArgLayout, layout: _Layout) -> ArgSpec:
-    expect = _tuple_getter(layout.resolve(laid.expect)) if laid.expect is not None else None
+    if laid.expect is not None:
+        expect: Gather | None = _tuple_getter(layout.resolve(laid.expect))
+    elif laid.expect_whole is not None:
+        expect = itemgetter(layout.resolve([laid.expect_whole])[0])
+    else:
+        expect = None
     return (
         index,
         contract.array_type,

@@ -10,6 +10,7 @@ a message that says where every dim was bound.
 
 from __future__ import annotations
 
+import ast
 import contextvars
 import dataclasses
 import functools
@@ -23,6 +24,7 @@ from typing import Any, TypeVar
 from ._contract import ArrayContract, bound_names, match, referenced_names
 from ._errors import ShapeError, SpecError
 from ._fastpath import FastKernel, compile_fast
+from ._spec import parse_shape
 from ._hints import (
     Checker,
     ClassChecker,
@@ -220,6 +222,20 @@ class _Plan:
                 f"in {self.qualname}, {name!r} is a variadic dim (*{name}) in one annotation and a single dim in another",
                 "use different names for the two",
             )
+        # Arguments whose expressions need a name that only the return binds
+        # (`x: "b 2*n" -> "b n"`) are checked once more after the return value.
+        by_arguments: set[str] = set()
+        for p in self.params:
+            for c in (p.checker,) if isinstance(p.checker, ArrayContract) else p.checker.contracts():
+                by_arguments |= bound_names(c.steps)
+        self.late = [
+            p
+            for p in self.params
+            if any(
+                referenced_names(c.steps) - by_arguments
+                for c in ((p.checker,) if isinstance(p.checker, ArrayContract) else p.checker.contracts())
+            )
+        ]
         for owner, c in contracts:
             missing = referenced_names(c.steps) - bound
             if missing:
@@ -278,16 +294,26 @@ class _Plan:
     # --- failures ----------------------------------------------------------------------
 
     def fail(self, values: Any, failing: _Param | str, result: Any = _MISSING) -> ShapeError:
-        """Replay the checks that passed, then explain the one that failed."""
+        """Replay the checks that passed, then explain the one that failed. With `result`
+        given, the failing argument is a late one, checked after the return value."""
+        if _under_torch_compile():
+            # Sizes are symbolic while torch.compile traces: no message can show them.
+            where = "the return value" if failing == "return" else f"argument {getattr(failing, 'name', '')!r}"
+            return ShapeError(
+                f"{self.qualname}(), {where}: breaks its contract (found while torch.compile "
+                "traced the call; call the function without torch.compile for the full report)"
+            )
         replay = Replay()
         for p in self.params:
             value = values[p.index]
-            if p is failing:
+            if p is failing and result is _MISSING:
                 break
-            if value is _MISSING:
+            if value is _MISSING or p is failing:
                 continue
             for label, item in _items(p, value):
                 replay.run(label, p.checker, item)
+        if result is not _MISSING and failing != "return" and self.returns is not None:
+            replay.run("the return value", self.returns, result)
         if failing == "return":
             assert self.returns is not None
             checker: Checker | ArrayContract = self.returns
@@ -301,7 +327,8 @@ class _Plan:
                 for item_label, item in _items(failing, value):
                     trial = dict(replay.bindings)
                     if not _check_one(element, item, trial):
-                        checker, label, value = element, f"argument {item_label}", item
+                        shown = repr(item_label) if failing.kind is inspect.Parameter.KEYWORD_ONLY else item_label
+                        checker, label, value = element, f"argument {shown}", item
                         break
                     replay.run(item_label, element, item)
         if isinstance(checker, (ArrayContract, UnionChecker)):
@@ -310,7 +337,7 @@ class _Plan:
         elif isinstance(checker, Checker) and hasattr(checker, "items"):
             reason, hint = _explain_sequence(checker, value, replay)
         else:
-            reason, hint = f"got {summarize(value)}", ""
+            reason, hint = f"expected {_annotation_text(checker)}, got {summarize(value)}", ""
         title = f"{self.qualname}() at {self.where}, {label}"
         return ShapeError(_format(title, _annotation_text(checker), value, reason, replay, hint))
 
@@ -330,7 +357,7 @@ def _explain(
         return explain_array(checker, value, bindings, name)
     if isinstance(checker, UnionChecker):
         return describe_union(checker, value, bindings, name)
-    return f"got {summarize(value)}", ""
+    return f"expected {_annotation_text(checker)}, got {summarize(value)}", ""
 
 
 def _explain_sequence(checker: Any, value: Any, replay: Replay) -> tuple[str, str]:
@@ -389,12 +416,29 @@ def _all_names(code: Any) -> set[str]:
     return names
 
 
+# Paths in messages are relative to where the program started, by plain string operations:
+# torch.compile cannot trace os.getcwd or os.path's C helpers while it traces a failing check.
+_START_DIR = os.path.join(os.getcwd(), "")
+
+
 def _short_path(path: str) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+    return path[len(_START_DIR) :] if path.startswith(_START_DIR) else path
+
+
+def _raise_spec_errors_in_text(annotations: dict[str, Any]) -> None:
+    """Parse the shape strings inside string annotations (read with `ast`, not run)."""
+    for text in annotations.values():
+        if not isinstance(text, str):
+            continue
+        try:
+            tree = ast.parse(text, mode="eval")
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple):
+                items = node.slice.elts
+                if len(items) == 2 and isinstance(items[1], ast.Constant) and isinstance(items[1].value, str):
+                    parse_shape(items[1].value)
 
 
 def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -405,6 +449,9 @@ def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
     except SpecError:
         raise
     except Exception as exc:
+        # jaxtyping rejects some malformed strings while the annotation is being built;
+        # shapeguard's own parser says better what is wrong and how to fix it.
+        _raise_spec_errors_in_text(getattr(fn, "__annotations__", {}))
         raise SpecError(
             "",
             0,
@@ -479,6 +526,21 @@ def _check_values(plan: _Plan, values: Any) -> dict[str, Any]:
     return b
 
 
+def _check_result(plan: _Plan, values: Any, result: Any, b: dict[str, Any]) -> None:
+    """The return value against the call's bindings, then arguments whose expressions
+    waited for a name that only the return binds."""
+    returns = plan.returns
+    if returns is not None and not _check_one(returns, result, b):
+        raise plan.fail(values, "return", result)
+    for p in plan.late:
+        value = values[p.index]
+        if value is _MISSING:
+            continue
+        for _label, item in _items(p, value):
+            if not _check_one(p.checker, item, b):
+                raise plan.fail(values, p, result)
+
+
 def _sync_wrapper(plan: _Plan, share: bool) -> Callable[..., Any]:
     fn = plan.fn
     returns = plan.returns
@@ -502,8 +564,7 @@ def _sync_wrapper(plan: _Plan, share: bool) -> Callable[..., Any]:
                 _current_call.reset(token)
         else:
             result = fn(*args, **kwargs)
-        if returns is not None and not _check_one(returns, result, b):
-            raise plan.fail(values, "return", result)
+        _check_result(plan, values, result, b)
         return result
 
     return wrapper
@@ -534,8 +595,7 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
     def general(args: tuple[Any, ...], kwargs: dict[str, Any], values: Any) -> Any:
         b = _check_values(plan, values)  # raises, or the fast path only lacked a dtype
         result = fn(*args, **kwargs)
-        if returns is not None and not _check_one(returns, result, b):
-            raise plan.fail(values, "return", result)
+        _check_result(plan, values, result, b)
         return result
 
     def finish(args: tuple[Any, ...], kwargs: dict[str, Any], values: Any, v: Any) -> Any:
@@ -562,10 +622,15 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
                 return result
         elif return_other is None or _check_one(return_other, result, {}):
             return result
-        b = _check_values(plan, values)
-        if returns is not None and not _check_one(returns, result, b):
-            raise plan.fail(values, "return", result)
+        _check_result(plan, values, result, _check_values(plan, values))
         return result
+
+    # torch.compile traces these wrappers; it cannot trace operator.itemgetter, which the
+    # fast path is built on, so while it traces, the general path (plain dict and tuple
+    # operations, which it can) does the checking. One call to find out, for torch only.
+    compiling = _torch_is_compiling() if any(_is_torch(spec[1]) for spec in fast.args) else None
+    if fast.result is not None and _is_torch(fast.result[1]):
+        compiling = _torch_is_compiling()
 
     specs = fast.args
     if len(specs) == 1:
@@ -575,6 +640,8 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
             values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
             if values is None:  # the call does not bind: let the function say why
                 return fn(*args, **kwargs)
+            if compiling is not None and compiling():
+                return general(args, kwargs, values)
             x = values[i0]
             if not isinstance(x, t0) or ok0.get(x.dtype) is not True:
                 return general(args, kwargs, values)
@@ -597,6 +664,8 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
             values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
             if values is None:
                 return fn(*args, **kwargs)
+            if compiling is not None and compiling():
+                return general(args, kwargs, values)
             v = consts
             x = values[i0]
             if not isinstance(x, t0) or ok0.get(x.dtype) is not True:
@@ -630,12 +699,29 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
         values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
         if values is None:
             return fn(*args, **kwargs)
+        if compiling is not None and compiling():
+            return general(args, kwargs, values)
         v = fast.check_args(values)
         if v is None:
             return general(args, kwargs, values)
         return finish(args, kwargs, values, v)
 
     return wrapper
+
+
+def _under_torch_compile() -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and bool(torch.compiler.is_compiling())
+
+
+def _is_torch(array_type: Any) -> bool:
+    return getattr(array_type, "__module__", "").startswith("torch")
+
+
+def _torch_is_compiling() -> Callable[[], bool]:
+    import torch
+
+    return torch.compiler.is_compiling  # type: ignore[no-any-return]
 
 
 def _async_wrapper(plan: _Plan) -> Callable[..., Any]:
@@ -655,8 +741,7 @@ def _async_wrapper(plan: _Plan) -> Callable[..., Any]:
             result = await fn(*args, **kwargs)
         finally:
             _current_call.reset(token)
-        if returns is not None and not _check_one(returns, result, b):
-            raise plan.fail(values, "return", result)
+        _check_result(plan, values, result, b)
         return result
 
     return wrapper
