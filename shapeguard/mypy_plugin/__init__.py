@@ -41,7 +41,7 @@ from ._contracts import (
     formals_of_stub,
     signature_has_contract,
 )
-from ._rules import FUNCTION_RULES, TENSOR, TENSOR_ATTRIBUTES, TENSOR_RULES, Rule
+from ._rules import METHOD_RULES, TENSOR, TENSOR_ATTRIBUTES, TENSOR_RULES, Rule, function_rule
 from ._stubs import Stub, load_stubs, typings_dirs
 from ._types import Shaped, read_shaped
 
@@ -129,7 +129,7 @@ class ShapeguardPlugin(Plugin):
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == REVEAL_SHAPE:
             return _reveal_shape
-        rule = FUNCTION_RULES.get(fullname)
+        rule = function_rule(fullname)
         stub = self._stubs.get(fullname)
         if rule is not None or stub is not None:
             return partial(self._library_call, fullname, rule, stub)
@@ -140,6 +140,8 @@ class ShapeguardPlugin(Plugin):
         return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        if fullname in METHOD_RULES:
+            return partial(self._library_call, fullname, METHOD_RULES[fullname], None)
         cls, _, method = fullname.rpartition(".")
         if method in self._tensor_methods and self._is_tensor(cls):
             key = f"{TENSOR}.{method}"

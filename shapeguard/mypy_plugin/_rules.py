@@ -68,9 +68,10 @@ def dtype_family(expr: Expression | None) -> str | None:
     if isinstance(expr, MemberExpr):
         fullname = expr.fullname or ""
         module, _, name = fullname.rpartition(".")
-        if module == "torch":
+        root = module.split(".")[0]
+        if root == "torch":
             return _DTYPES.get(name)
-        if module == "numpy":
+        if root == "numpy":
             return _NUMPY_DTYPES.get(name)
         return None
     if isinstance(expr, NameExpr):
@@ -1039,9 +1040,7 @@ FUNCTION_RULES: dict[str, Rule] = {
         for name in ("zeros", "ones", "empty", "full", "rand", "randn")
     },
     "torch._C._VariableFunctions.randint_like": _like(),
-    **{f"numpy.{name}": _factory("Float64", numpy=True) for name in ("zeros", "ones", "empty")},
-    "numpy.full": _full(numpy=True),
-    **{f"numpy.{name}_like": _like() for name in ("zeros", "ones", "empty", "full")},
+
     # combinators
     "torch._C._VariableFunctions.cat": _cat,
     "torch._C._VariableFunctions.concat": _cat,
@@ -1060,5 +1059,35 @@ FUNCTION_RULES: dict[str, Rule] = {
     "torch.nn.functional.interpolate": _interpolate,
 }
 
-__all__ = ["FUNCTION_RULES", "TENSOR", "TENSOR_ATTRIBUTES", "TENSOR_RULES", "Rule", "dtype_family"]
-_unused = (ExprDim, NamedDim, VariadicDim, UNKNOWN_RUN, _family)
+#: numpy functions are matched by their last name under `numpy.` (numpy moves them between
+#: private modules across versions: `numpy._core.multiarray.zeros`, `numpy.core.numeric.ones`).
+NUMPY_RULES: dict[str, Rule] = {
+    **{name: _factory("Float64", numpy=True) for name in ("zeros", "ones", "empty")},
+    "full": _full(numpy=True),
+    **{f"{name}_like": _like() for name in ("zeros", "ones", "empty", "full")},
+}
+
+
+#: Callable objects: `np.zeros`, `np.ones`, `np.empty` are `_ConstructorEmpty` instances.
+METHOD_RULES: dict[str, Rule] = {
+    "numpy._core.multiarray._ConstructorEmpty.__call__": _factory("Float64", numpy=True),
+}
+
+
+def function_rule(fullname: str) -> Rule | None:
+    rule = FUNCTION_RULES.get(fullname)
+    if rule is None and fullname.startswith("numpy."):
+        rule = NUMPY_RULES.get(fullname.rpartition(".")[2])
+    return rule
+
+
+__all__ = [
+    "FUNCTION_RULES",
+    "METHOD_RULES",
+    "TENSOR",
+    "TENSOR_ATTRIBUTES",
+    "TENSOR_RULES",
+    "Rule",
+    "dtype_family",
+    "function_rule",
+]
