@@ -73,3 +73,47 @@ def test_training_example_loss_decreases():
         float, re.findall(r"first 5 steps ([0-9.]+), of the last 5 ([0-9.]+)", result.stdout)[0]
     )
     assert last < 0.8 * first
+
+
+# --- statically: mypy with the shapeguard plugin, one run over the folder -----------------------
+
+STATIC_CATCHES = {
+    "binary_buggy.py": "grid23.binary_cross_entropy(logits, masks)",
+    "multiclass_buggy.py": "grid23.cross_entropy(logits, labels.view(-1))",
+    "misaligned_buggy.py": "grid23.cross_entropy(logits, labels)",
+}
+
+
+@pytest.fixture(scope="module")
+def mypy_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[int]]:
+    pytest.importorskip("mypy")
+    workdir = tmp_path_factory.mktemp("mypy")
+    config = workdir / "mypy.ini"
+    config.write_text("[mypy]\nplugins = shapeguard.mypy_plugin\nfollow_imports = silent\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", str(config),
+         "--cache-dir", str(workdir / "cache"), *sorted(str(p) for p in EXAMPLES.glob("*.py"))],
+        capture_output=True, text=True, timeout=300, cwd=EXAMPLES.parent,
+    )  # fmt: skip
+    findings: dict[str, set[int]] = {}
+    for line in result.stdout.splitlines():
+        match = re.match(r".*?examples/(\w+\.py):(\d+): error: .*\[shape\]$", line)
+        if match:
+            findings.setdefault(match[1], set()).add(int(match[2]))
+    return findings
+
+
+def _line_of(name: str, text: str) -> int:
+    lines = (EXAMPLES / name).read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+@pytest.mark.parametrize("name", sorted(STATIC_CATCHES))
+def test_buggy_example_is_caught_by_mypy(mypy_findings, name):
+    assert mypy_findings.get(name) == {_line_of(name, STATIC_CATCHES[name])}
+
+
+def test_fixed_examples_pass_mypy(mypy_findings):
+    # binary_sigmoid_buggy.py is runtime-only: probabilities and logits have the same type.
+    clean = [*FIXED, "train_segmentation.py", "binary_sigmoid_buggy.py"]
+    assert {name: mypy_findings[name] for name in clean if name in mypy_findings} == {}
