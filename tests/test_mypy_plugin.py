@@ -24,7 +24,7 @@ CACHE = Path(tempfile.gettempdir()) / "shapeguard-mypy-static-cache"
 CONFIG = f"""\
 [mypy]
 plugins = shapeguard.mypy_plugin
-mypy_path = {ROOT}
+mypy_path = {ROOT}:{CASES}
 show_error_codes = True
 no_error_summary = True
 show_column_numbers = False
@@ -66,11 +66,18 @@ def run_mypy(paths: list[Path], *extra: str, config: str = CONFIG) -> tuple[list
             continue
         findings.append(
             Finding(
-                Path(m["path"]).name, int(m["line"]), "E" if m["sev"] == "error" else "N",
+                _relative(m["path"]), int(m["line"]), "E" if m["sev"] == "error" else "N",
                 m["msg"], m["code"],
             )
         )
     return findings, stdout + stderr
+
+
+def _relative(path: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(CASES).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
 
 
 def expectations(path: Path) -> list[Finding]:
@@ -81,17 +88,17 @@ def expectations(path: Path) -> list[Finding]:
         starts = [i for i in (line.find("# E:"), line.find("# N:")) if i >= 0]
         comment = line[min(starts) :]
         for sev, text, code in _EXPECT.findall(comment):
-            out.append(Finding(path.name, lineno, sev, text.strip(), code or None))
+            out.append(Finding(_relative(str(path)), lineno, sev, text.strip(), code or None))
     return out
 
 
-CASE_FILES = sorted(CASES.glob("*.py"))
+CASE_FILES = sorted(CASES.rglob("*.py"))
 ALL_EXPECTED = [e for p in CASE_FILES for e in expectations(p)]
 
 
 @pytest.fixture(scope="session")
 def mypy_output() -> tuple[list[Finding], str]:
-    return run_mypy(CASE_FILES)
+    return run_mypy([p for p in CASE_FILES if p.parent == CASES] + [CASES / "segcorpus"])
 
 
 def _matches(expected: Finding, actual: Finding) -> bool:
@@ -119,13 +126,13 @@ def _is_checked(f: Finding) -> bool:
     return f.severity == "E" or f.message.startswith("Revealed shape")
 
 
-@pytest.mark.parametrize("case", CASE_FILES, ids=[p.name for p in CASE_FILES])
+@pytest.mark.parametrize("case", CASE_FILES, ids=[_relative(str(p)) for p in CASE_FILES])
 def test_no_unexpected_findings(case: Path, mypy_output: tuple[list[Finding], str]) -> None:
     findings, _ = mypy_output
     expected = expectations(case)
     unexpected = [
         f for f in findings
-        if f.file == case.name and _is_checked(f) and not any(_matches(e, f) for e in expected)
+        if f.file == _relative(str(case)) and _is_checked(f) and not any(_matches(e, f) for e in expected)
     ]
     assert not unexpected, "\n".join(
         f"{f.file}:{f.line}: {f.severity}: {f.message} [{f.code}]" for f in unexpected

@@ -21,12 +21,11 @@ from mypy.nodes import (
 )
 from mypy.types import Instance, get_proper_type
 
-from shapeguard._spec import AnyDim, Dim, ExprDim, FixedDim, NamedDim, ShapeSpec, VariadicDim
+from shapeguard._spec import AnyDim, Dim, FixedDim, ShapeSpec
 
 from ._calls import Arg, Call
 from ._dims import (
     UNKNOWN,
-    UNKNOWN_RUN,
     broadcast_shapes,
     divide,
     fixed_sizes,
@@ -81,11 +80,6 @@ def dtype_family(expr: Expression | None) -> str | None:
     if isinstance(expr, StrExpr):
         return _NUMPY_DTYPES.get(expr.value)
     return None
-
-
-def _family(call: Call, arg: Arg | None) -> str | None:
-    shaped = call.shaped(arg)
-    return shaped.family if shaped is not None else None
 
 
 # -- helpers -----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""A realistic, correctly annotated segmentation project: the plugin must find nothing here."""
