@@ -76,6 +76,7 @@ from ._runtime import Config as Config
 from ._runtime import assert_shape as assert_shape
 from ._runtime import check as check
 from ._runtime import config as config
+from ._import_hook import install_import_hook as install_import_hook
 from ._spec import parse_shape as parse_shape
 
 __version__ = "0.1.0"
