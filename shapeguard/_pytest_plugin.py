@@ -18,7 +18,7 @@ import pytest
 if TYPE_CHECKING:
     from ._import_hook import ImportHook
 
-_HOOK_KEY = pytest.StashKey["ImportHook | None"]()
+_HOOK_KEY: pytest.StashKey[ImportHook | None] = pytest.StashKey()
 
 _HELP = (
     "check the shape/dtype contracts of every function, method and forward in these "

@@ -5,5 +5,5 @@ import numpy as np
 from shapeguard import Float
 
 
-def ext_double(x: Float[np.ndarray, "n"]) -> Float[np.ndarray, "n"]:
+def ext_double(x: Float[np.ndarray, " n"]) -> Float[np.ndarray, " n"]:
     return x * 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
 
 import numpy as np
 from sg_external import ext_double as ext_double
@@ -28,11 +27,11 @@ def through_alias(x: Image) -> Image:
     return x
 
 
-def maybe(x: Optional[Float[np.ndarray, "n"]] = None) -> int:
+def maybe(x: Float[np.ndarray, " n"] | None = None) -> int:
     return 0 if x is None else int(x.shape[0])
 
 
-def pair(xs: tuple[Float[np.ndarray, "n"], Float[np.ndarray, "n"]]) -> None:
+def pair(xs: tuple[Float[np.ndarray, " n"], Float[np.ndarray, " n"]]) -> None:
     pass
 
 
@@ -45,15 +44,15 @@ def untyped(x):  # type: ignore[no-untyped-def]
 
 
 @check
-def pre_checked(x: Float[np.ndarray, "n"]) -> Float[np.ndarray, "n"]:
+def pre_checked(x: Float[np.ndarray, " n"]) -> Float[np.ndarray, " n"]:
     return x
 
 
-async def async_sum(x: Float[np.ndarray, "n"]) -> Float[np.ndarray, ""]:
-    return x.sum()
+async def async_sum(x: Float[np.ndarray, " n"]) -> Float[np.ndarray, ""]:
+    return np.asarray(x.sum())
 
 
-def gen(x: Float[np.ndarray, "n"]):  # type: ignore[no-untyped-def]
+def gen(x: Float[np.ndarray, " n"]):  # type: ignore[no-untyped-def]
     yield from x
 
 
@@ -66,7 +65,7 @@ def register(fn):  # type: ignore[no-untyped-def]
 
 
 @register
-def registered(x: Float[np.ndarray, "n"]) -> None:
+def registered(x: Float[np.ndarray, " n"]) -> None:
     """Documented limit: the registry holds the function taken before the hook ran."""
 
 
@@ -82,7 +81,7 @@ class Grid:
         return name
 
     @staticmethod
-    def flat(x: Float[np.ndarray, "h w"]) -> Float[np.ndarray, "h*w"]:
+    def flat(x: Float[np.ndarray, "h w"]) -> Float[np.ndarray, " h*w"]:
         return x.reshape(-1)
 
     @classmethod
@@ -98,7 +97,7 @@ class Grid:
         self._cells = value
 
     class Inner:
-        def take(self, x: Int[np.ndarray, "k"]) -> None:
+        def take(self, x: Int[np.ndarray, " k"]) -> None:
             pass
 
 
@@ -121,4 +120,4 @@ class Meta:  # no contract: its generated __init__ stays as it is
 @check
 @dataclasses.dataclass
 class PreChecked:
-    x: Float[np.ndarray, "n"]
+    x: Float[np.ndarray, " n"]

@@ -15,5 +15,5 @@ class Head(nn.Module):
         return self.proj(x)
 
 
-def loss(logits: Float[Tensor, "b n"], labels: Int[Tensor, "b"]) -> Float[Tensor, ""]:
+def loss(logits: Float[Tensor, "b n"], labels: Int[Tensor, " b"]) -> Float[Tensor, ""]:
     return torch.nn.functional.cross_entropy(logits, labels)

@@ -12,9 +12,9 @@ if TYPE_CHECKING:
     from collections import OrderedDict
 
 
-def mean_rows(x: Float[np.ndarray, "r c"]) -> Float[np.ndarray, "c"]:
+def mean_rows(x: Float[np.ndarray, "r c"]) -> Float[np.ndarray, " c"]:
     return x.mean(axis=0)
 
 
-def only_for_type_checkers(x: OrderedDict[str, int], y: Float[np.ndarray, "n"]) -> None:
+def only_for_type_checkers(x: OrderedDict[str, int], y: Float[np.ndarray, " n"]) -> None:
     pass
