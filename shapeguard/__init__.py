@@ -80,3 +80,43 @@ from ._import_hook import install_import_hook as install_import_hook
 from ._spec import parse_shape as parse_shape
 
 __version__ = "0.1.0"
+
+# Explicit exports: under TYPE_CHECKING the dtype families are `Annotated as Float`, which
+# mypy --strict does not count as a re-export without this list.
+__all__ = [
+    "BFloat16",
+    "Bool",
+    "Complex",
+    "Complex64",
+    "Complex128",
+    "Config",
+    "Float",
+    "Float16",
+    "Float32",
+    "Float64",
+    "Inexact",
+    "Int",
+    "Int8",
+    "Int16",
+    "Int32",
+    "Int64",
+    "Integer",
+    "Num",
+    "Real",
+    "ShapeError",
+    "ShapeSpec",
+    "Shaped",
+    "SpecError",
+    "UInt",
+    "UInt8",
+    "UInt16",
+    "UInt32",
+    "UInt64",
+    "align_labels",
+    "assert_shape",
+    "check",
+    "config",
+    "diagnose",
+    "parse_shape",
+    "reveal_shape",
+]

@@ -1,288 +1,201 @@
-"""The fast path: a whole call's shape checks as a few C-level tuple operations.
+"""The fast path: a whole call's shape checks as a few slices and tuple comparisons.
 
-For the common signature (array parameters with fixed, named, `_` and named-variadic dims),
-every dim constraint of a call is an equality: between two dims that share a name, or
-between a dim and a fixed size. At decoration time shapeguard lays all gathered dims of a
-call out in one flat tuple (fixed sizes first, then each argument's dims) and writes the
-constraints as two index lists. A call then gathers each argument's dims with one
-`operator.itemgetter`, and checks all constraints with one tuple comparison.
+Most signatures relate their arrays by runs of identical dims: labels `"*batch h w"` are
+logits `"*batch h w n"` without the last axis; a second input has the first one's spec.
+shapeguard finds these runs at decoration time and checks a call with C-level tuple
+operations only:
 
-The fast path only ever answers "all constraints hold". On any doubt (a failed comparison,
-an unseen dtype, a missing argument) the caller falls back to the general path in
-`_runtime`, which is the reference semantics and writes the error. Property tests hold the
-two to the same verdicts.
+- an array whose dims are a run of an earlier array's dims is one comparison,
+  `shape == earlier_shape[run]`;
+- any other array is copied once (`tuple(shape)`), its fixed dims compared with one
+  constant tuple, a leading run shared with an earlier array compared with one slice,
+  and its shape kept for the arrays after it.
+
+Slices and tuple comparisons are also what torch.compile traces without a graph break.
+
+The fast path only ever answers "all constraints hold". On any doubt (a failed
+comparison, an unseen dtype, a missing argument) the caller falls back to the general
+path in `_runtime`, which is the reference semantics and writes the error; property tests
+hold the two to the same verdicts. Signatures the fast path cannot express (broadcast
+dims, expressions, a name used twice in one array, names shared out of order) get no
+fast path at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from operator import itemgetter
+from dataclasses import dataclass, field
 from typing import Any
 
-from ._contract import FIXED, NAMED, VARIADIC, ArrayContract
+from ._contract import ArrayContract
 from ._spec import AnyDim, Dim, FixedDim, NamedDim, VariadicDim
 
-Gather = Callable[[Any], Any]
+
+@dataclass(frozen=True)
+class FastArray:
+    """How the fast path checks one array (an argument, or the return value)."""
+
+    index: int  # position among the call's values; -1 for the return value
+    array_type: type
+    dtype_ok: dict[Any, bool]  # the contract's dtype cache: dtype -> in the family
+    exact_rank: int  # -1 when the spec has a variadic
+    min_rank: int
+    # Either: the whole shape equals shapes[expect_from][expect_run] ...
+    expect_from: int | None = None
+    expect_run: slice = field(default_factory=lambda: slice(None))
+    # ... or: it is copied and kept, after these checks on the copy `t`:
+    # t[shared_own] == shapes[shared_from][shared_run]
+    shared_from: int | None = None
+    shared_own: slice = field(default_factory=lambda: slice(None))
+    shared_run: slice = field(default_factory=lambda: slice(None))
+    # t[fixed_own] == fixed_sizes
+    fixed_own: slice | None = None
+    fixed_sizes: tuple[int, ...] = ()
 
 
-def _variadic_gatherer(axes: list[int], variadic: tuple[int, int] | None) -> Gather:
-    """shape -> (its sizes at `axes`, the variadic dims as a tuple, the whole shape).
-
-    The variadic slice is static: it starts at the variadic's index and stops `after`
-    dims before the end, so `slice(start, -after)` picks it for any rank. The whole shape
-    goes in too, so that a later argument with the same spec is one comparison. The shape
-    is copied to a plain tuple first: torch.compile traces neither an itemgetter applied
-    to a torch.Size nor one holding a slice, and the copy is cheap.
-    """
-    start, after = variadic if variadic is not None else (0, 0)
-    cut = slice(start or None, -after if after else None) if variadic is not None else slice(0, 0)
-    if not axes:
-
-        def gather_none(shape: Any) -> tuple[Any, ...]:
-            t = tuple(shape)
-            return (t[cut], t)
-
-        return gather_none
-    if len(axes) == 1:
-        (axis,) = axes
-
-        def gather_one(shape: Any) -> tuple[Any, ...]:
-            t = tuple(shape)
-            return (t[axis], t[cut], t)
-
-        return gather_one
-    pick = itemgetter(*axes)
-
-    def gather_many(shape: Any) -> tuple[Any, ...]:
-        t = tuple(shape)
-        return (*pick(t), t[cut], t)
-
-    return gather_many
-
-
-def _tuple_getter(positions: list[int]) -> Gather:
-    """positions -> a function v -> tuple(v[p] for p in positions), in C where possible."""
-    if len(positions) == 1:
-        (p,) = positions
-        return lambda v: (v[p],)
-    return itemgetter(*positions)
-
-
-class _Layout:
-    """Assigns each gathered size a slot in the call's flat tuple; collects constraints.
-
-    Positions are provisional while contracts are added: constants get negative ones
-    (they sit in front of the tuple, and their count is known only at the end), gathered
-    sizes non-negative ones; `resolve` turns both into final indexes.
-    """
-
-    def __init__(self) -> None:
-        self.consts: list[int] = []
-        self.first: dict[str, int] = {}
-        self.size = 0
-        self.lhs: list[int] = []
-        self.rhs: list[int] = []
-        self.whole_shapes: dict[tuple[Dim, ...], int] = {}  # spec dims -> slot of a shape
-
-    def resolve(self, positions: list[int]) -> list[int]:
-        n = len(self.consts)
-        return [p + n if p >= 0 else -1 - p for p in positions]
-
-    def _const(self, value: int) -> int:
-        if value not in self.consts:
-            self.consts.append(value)
-        return -1 - self.consts.index(value)
-
-    def _slot_of(self, dim: Dim) -> int | None:
-        """The provisional position a fixed or already-bound dim must equal, else None."""
-        if isinstance(dim, FixedDim) and not dim.broadcast:
-            return self._const(dim.size)
-        if isinstance(dim, NamedDim) and not dim.broadcast:
-            return self.first.get(dim.name)
-        return None
-
-    def add(self, contract: ArrayContract) -> _ArgLayout | None:
-        """Lay out one contract, or None when it needs the general path (broadcast dims,
-        expressions)."""
-        dims = contract.spec.dims
-        if contract.spec.variadic_index is None:
-            if dims and all(self._slot_of(d) is not None for d in dims):
-                # Every size is known before this argument: compare its whole shape with
-                # one tuple, built from the slots (a torch.Size == tuple test is ~20 ns).
-                return _ArgLayout(expect=[self._slot_of(d) for d in dims])  # type: ignore[misc]
-            start = self.size
-            for axis, dim in enumerate(dims):
-                if not self._bind(start + axis, dim):
-                    return None
-            self.size += len(dims)
-            # `tuple(shape)` copies a torch.Size in C, cheaper than picking axes out of it.
-            return _ArgLayout(gather=tuple if dims else None)
-        repeatable = not any(isinstance(d, AnyDim) or (isinstance(d, VariadicDim) and d.name is None) for d in dims)
-        if repeatable and dims in self.whole_shapes:
-            # The same spec as an earlier array, with every size named: the same shape.
-            return _ArgLayout(expect_whole=self.whole_shapes[dims])
-        axes: list[int] = []
-        bound: list[Dim] = []
-        variadic: tuple[int, int] | None = None
-        variadic_name = ""
-        for axis, kind, payload in contract.steps:
-            if kind in (NAMED, FIXED):
-                axes.append(axis)
-                bound.append(NamedDim(payload) if kind == NAMED else FixedDim(payload))
-            elif kind == VARIADIC:
-                variadic = (axis, payload[1])
-                variadic_name = payload[0]
-            else:
-                return None
-        start = self.size
-        for offset, dim in enumerate(bound):
-            self._bind(start + offset, dim)
-        if variadic is not None:
-            self._bind(start + len(axes), NamedDim(variadic_name))
-        self.size += len(axes) + 2  # the axes, the variadic slice, the whole shape
-        if repeatable:
-            self.whole_shapes[dims] = self.size - 1
-        return _ArgLayout(gather=_variadic_gatherer(axes, variadic))
-
-    def _bind(self, position: int, dim: Dim) -> bool:
-        """Record the constraint on the size at `position`; False if the fast path
-        cannot express it."""
-        if isinstance(dim, AnyDim):
-            return True
-        if isinstance(dim, FixedDim) and not dim.broadcast:
-            self.lhs.append(position)
-            self.rhs.append(self._const(dim.size))
-            return True
-        if isinstance(dim, NamedDim) and not dim.broadcast:
-            first = self.first.get(dim.name)
-            if first is None:
-                self.first[dim.name] = position
-            else:
-                self.lhs.append(position)
-                self.rhs.append(first)
-            return True
-        return False
-
-    def constraints(self, since: int = 0, until: int | None = None) -> tuple[Gather, Gather]:
-        """Two getters: constraints number `since` to `until` hold when left(v) == right(v)."""
-        left = self.resolve(self.lhs[since:until])
-        right = self.resolve(self.rhs[since:until])
-        if not left:
-            return _NOTHING, _NOTHING
-        return _tuple_getter(left), _tuple_getter(right)
-
-
-class _ArgLayout:
-    """How the fast path handles one array: gather its sizes into the tuple, or compare
-    its whole shape with sizes already there."""
-
-    __slots__ = ("expect", "expect_whole", "gather")
-
-    def __init__(
-        self,
-        gather: Gather | None = None,
-        expect: list[int] | None = None,
-        expect_whole: int | None = None,
-    ) -> None:
-        self.gather = gather
-        self.expect = expect  # slots whose sizes, as a tuple, are the expected shape
-        self.expect_whole = expect_whole  # the slot holding the expected shape itself
-
-
-def _NOTHING(v: tuple[Any, ...]) -> tuple[()]:
-    return ()
-
-
-# Per array: (position in the call's values, array type, dtype cache, exact rank,
-# min rank, gatherer or None, expected-shape getter or None)
-ArgSpec = tuple[int, Any, dict[Any, bool], int, int, "Gather | None", "Gather | None"]
-
-
+@dataclass(frozen=True)
 class FastKernel:
-    """The compiled fast path of one function. See the module docstring."""
+    """The compiled fast path of one function: its arrays in checking order."""
 
-    __slots__ = ("args", "args_ok", "consts", "result", "result_ok")
-
-    def __init__(
-        self,
-        args: tuple[ArgSpec, ...],
-        consts: tuple[int, ...],
-        args_ok: tuple[Gather, Gather],
-        result: ArgSpec | None,
-        result_ok: tuple[Gather, Gather],
-    ) -> None:
-        self.args = args
-        self.consts = consts
-        self.args_ok = args_ok
-        self.result = result
-        self.result_ok = result_ok
+    args: tuple[FastArray, ...]
+    result: FastArray | None
 
     def check_args(self, values: Any) -> tuple[Any, ...] | None:
-        """The filled tuple when every array argument holds, else None (go general).
+        """The kept shapes when every array argument holds, else None (go general).
 
-        The wrapper in `_runtime` inlines this loop; this method is its reference copy,
-        used after the general path has vetted a call."""
-        v = self.consts
-        for index, array_type, dtype_ok, exact_rank, min_rank, gather, expect in self.args:
-            x = values[index]
-            if not isinstance(x, array_type) or dtype_ok.get(x.dtype) is not True:
+        The wrappers in `_runtime` inline this for one and two arrays."""
+        shapes: tuple[Any, ...] = ()
+        for spec in self.args:
+            shapes_or_none = check_array(spec, values[spec.index], shapes)
+            if shapes_or_none is None:
                 return None
-            shape = x.shape
-            rank = len(shape)
-            if rank != exact_rank and (exact_rank >= 0 or rank < min_rank):
+            shapes = shapes_or_none
+        return shapes
+
+
+def check_array(spec: FastArray, x: Any, shapes: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """One array on the fast path: the kept shapes after it, or None on any doubt."""
+    if not isinstance(x, spec.array_type) or spec.dtype_ok.get(x.dtype) is not True:
+        return None
+    shape = x.shape
+    if spec.expect_from is not None:
+        return shapes if shape == shapes[spec.expect_from][spec.expect_run] else None
+    rank = len(shape)
+    if rank != spec.exact_rank and (spec.exact_rank >= 0 or rank < spec.min_rank):
+        return None
+    t = tuple(shape)
+    if spec.shared_from is not None and t[spec.shared_own] != shapes[spec.shared_from][spec.shared_run]:
+        return None
+    if spec.fixed_own is not None and t[spec.fixed_own] != spec.fixed_sizes:
+        return None
+    return (*shapes, t)
+
+
+# --- compiling ---------------------------------------------------------------------------
+
+
+def _axes(dims: tuple[Dim, ...], start: int, stop: int) -> slice:
+    """The slice of a shape that holds dims[start:stop] of a spec (one variadic at most)."""
+    n = len(dims)
+    vi = next((i for i, d in enumerate(dims) if isinstance(d, VariadicDim)), None)
+    if vi is None:
+        return slice(start, stop)
+    # Axes before the variadic count from the front, axes after it from the end.
+    lo = start if start <= vi else start - n
+    hi = stop if stop <= vi else (stop - n if stop < n else None)
+    return slice(lo, hi)
+
+
+def _comparable(dim: Dim) -> bool:
+    """Dims whose equality between two specs means equal sizes."""
+    if isinstance(dim, (FixedDim, NamedDim)):
+        return not dim.broadcast
+    return isinstance(dim, VariadicDim) and dim.name is not None and not dim.broadcast
+
+
+def _names(dims: tuple[Dim, ...]) -> list[str]:
+    return [d.name for d in dims if isinstance(d, (NamedDim, VariadicDim)) and d.name is not None]
+
+
+def _find_run(kept: list[tuple[Dim, ...]], run: tuple[Dim, ...]) -> tuple[int, slice] | None:
+    """An earlier kept spec containing `run` as consecutive dims: (its index, axes)."""
+    if not run or not all(_comparable(d) for d in run):
+        return None
+    for k, dims in enumerate(kept):
+        for start in range(len(dims) - len(run) + 1):
+            if dims[start : start + len(run)] == run:
+                return k, _axes(dims, start, start + len(run))
+    return None
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.kept: list[tuple[Dim, ...]] = []  # specs of the arrays whose shapes are kept
+        self.bound: set[str] = set()
+
+    def add(self, index: int, contract: ArrayContract) -> FastArray | None:
+        if contract.array_type is None:
+            return None
+        dims = contract.spec.dims
+        base = {
+            "index": index,
+            "array_type": contract.array_type,
+            "dtype_ok": contract.dtype_ok,
+            "exact_rank": contract.exact_rank,
+            "min_rank": contract.min_rank,
+        }
+        names = _names(dims)
+        if len(set(names)) != len(names):
+            return None  # "n n": a name twice in one array
+        found = _find_run(self.kept, dims)
+        if found is not None:
+            return FastArray(**base, expect_from=found[0], expect_run=found[1])
+        # The longest leading run shared with an earlier array; after it, only new names,
+        # `_` and fixed sizes (in one consecutive block).
+        shared_len, shared = 0, None
+        for length in range(len(dims), 0, -1):
+            shared = _find_run(self.kept, dims[:length])
+            if shared is not None:
+                shared_len = length
+                break
+        rest = dims[shared_len:]
+        if any(n in self.bound for n in _names(rest)):
+            return None  # a known name outside the shared run: needs the general path
+        fixed_at = [i for i, d in enumerate(dims) if isinstance(d, FixedDim) and i >= shared_len]
+        for i, d in enumerate(dims):
+            if i < shared_len:
+                continue
+            if isinstance(d, (FixedDim, NamedDim, VariadicDim)) and getattr(d, "broadcast", False):
                 return None
-            if expect is not None:
-                if shape != expect(v):
-                    return None
-            elif gather is not None:
-                v += gather(shape)
-        left, right = self.args_ok
-        return v if left(v) == right(v) else None
+            if not isinstance(d, (FixedDim, NamedDim, VariadicDim, AnyDim)):
+                return None  # an expression
+        if fixed_at and fixed_at != list(range(fixed_at[0], fixed_at[-1] + 1)):
+            return None  # fixed sizes in two separate blocks
+        self.kept.append(dims)
+        self.bound.update(names)
+        extra: dict[str, Any] = {}
+        if shared is not None:
+            extra.update(shared_from=shared[0], shared_own=_axes(dims, 0, shared_len), shared_run=shared[1])
+        if fixed_at:
+            extra.update(
+                fixed_own=_axes(dims, fixed_at[0], fixed_at[-1] + 1),
+                fixed_sizes=tuple(d.size for d in dims[fixed_at[0] : fixed_at[-1] + 1] if isinstance(d, FixedDim)),
+            )
+        return FastArray(**base, **extra)
 
 
-def _arg_spec(index: int, contract: ArrayContract, laid: _ArgLayout, layout: _Layout) -> ArgSpec:
-    if laid.expect is not None:
-        expect: Gather | None = _tuple_getter(layout.resolve(laid.expect))
-    elif laid.expect_whole is not None:
-        expect = itemgetter(layout.resolve([laid.expect_whole])[0])
-    else:
-        expect = None
-    return (
-        index,
-        contract.array_type,
-        contract.dtype_ok,
-        contract.exact_rank,
-        contract.min_rank,
-        laid.gather,
-        expect,
-    )
-
-
-def compile_fast(
-    params: list[tuple[int, ArrayContract]], returns: ArrayContract | None
-) -> FastKernel | None:
+def compile_fast(params: list[tuple[int, ArrayContract]], returns: ArrayContract | None) -> FastKernel | None:
     """The fast kernel for these array parameters (position, contract) and return, or None
     when some contract needs the general path."""
-    contracts = [c for _, c in params] + ([returns] if returns is not None else [])
-    if any(c.array_type is None for c in contracts):
-        return None
-    layout = _Layout()
-    laid_args: list[tuple[int, ArrayContract, _ArgLayout]] = []
+    compiler = _Compiler()
+    args = []
     for index, contract in params:
-        laid = layout.add(contract)
-        if laid is None:
+        spec = compiler.add(index, contract)
+        if spec is None:
             return None
-        laid_args.append((index, contract, laid))
-    n_arg_constraints = len(layout.lhs)
-    laid_result = None
+        args.append(spec)
+    result = None
     if returns is not None:
-        laid_result = layout.add(returns)
-        if laid_result is None:
+        result = compiler.add(-1, returns)
+        if result is None:
             return None
-    # Every position is final only now that all constants are known.
-    arg_specs = tuple(_arg_spec(i, c, laid, layout) for i, c, laid in laid_args)
-    result_spec = _arg_spec(-1, returns, laid_result, layout) if returns is not None and laid_result else None
-    args_ok = layout.constraints(until=n_arg_constraints)
-    # The arguments' constraints already hold when the result is checked: only its own.
-    result_ok = layout.constraints(since=n_arg_constraints)
-    return FastKernel(arg_specs, tuple(layout.consts), args_ok, result_spec, result_ok)
+    return FastKernel(tuple(args), result)

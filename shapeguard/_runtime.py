@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from ._contract import ArrayContract, bound_names, match, referenced_names
 from ._errors import ShapeError, SpecError
-from ._fastpath import FastKernel, compile_fast
+from ._fastpath import FastArray, FastKernel, check_array, compile_fast
 from ._spec import parse_shape
 from ._hints import (
     Checker,
@@ -574,23 +574,19 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
     """The wrapper for functions with a fast kernel (see `_fastpath`).
 
     Any doubt (a first-seen dtype, a failed comparison) goes to `general`, which runs the
-    reference checks and raises the full error. The argument checks are unrolled for one
-    and two arrays, the common signatures: at ~1 µs a call, a Python loop's overhead is a
-    third of the budget.
+    reference checks and raises the full error. The checks of the first two arrays are
+    written out rather than looped over: at ~1 µs a call, a Python loop's overhead is a
+    third of the budget, and most signatures have one or two arrays.
     """
     fn = plan.fn
-    returns = plan.returns
     collect = plan.collect
     nparams = plan.nparams if plan.simple else -1
-    consts = fast.consts
-    args_left, args_right = fast.args_ok
-    result_left, result_right = fast.result_ok
     others = plan.others  # non-array annotations only, when there is a fast kernel
+    returns = plan.returns
+    result_spec = fast.result
     # A return annotation without arrays (`-> None`, `-> int`) is one isinstance.
     return_class = returns.cls if isinstance(returns, ClassChecker) else None
-    return_other = returns if fast.result is None and return_class is None else None
-    if fast.result is not None:
-        _, r_type, r_dtype_ok, r_exact, r_min, r_gather, r_expect = fast.result
+    return_other = returns if result_spec is None and return_class is None else None
 
     def general(args: tuple[Any, ...], kwargs: dict[str, Any], values: Any) -> Any:
         b = _check_values(plan, values)  # raises, or the fast path only lacked a dtype
@@ -598,25 +594,14 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
         _check_result(plan, values, result, b)
         return result
 
-    def finish(args: tuple[Any, ...], kwargs: dict[str, Any], values: Any, v: Any) -> Any:
-        """Call the function and check its result; `v` holds the arguments' sizes."""
-        if args_left(v) != args_right(v):
-            return general(args, kwargs, values)
+    def finish(args: tuple[Any, ...], kwargs: dict[str, Any], values: Any, shapes: Any) -> Any:
+        """Call the function and check its result against the arguments' kept shapes."""
         if others:
             _check_values(plan, values)
         result = fn(*args, **kwargs)
-        if fast.result is not None:
-            if isinstance(result, r_type) and r_dtype_ok.get(result.dtype) is True:
-                shape = result.shape
-                rank = len(shape)
-                if rank == r_exact or (r_exact < 0 and rank >= r_min):
-                    if r_expect is not None:
-                        if shape == r_expect(v):
-                            return result
-                    else:
-                        w = v if r_gather is None else v + r_gather(shape)
-                        if result_left(w) == result_right(w):
-                            return result
+        if result_spec is not None:
+            if check_array(result_spec, result, shapes) is not None:
+                return result
         elif return_class is not None:
             if isinstance(result, return_class):
                 return result
@@ -625,103 +610,89 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
         _check_result(plan, values, result, _check_values(plan, values))
         return result
 
-    # torch.compile traces these wrappers; it cannot trace operator.itemgetter, which the
-    # fast path is built on, so while it traces, the general path (plain dict and tuple
-    # operations, which it can) does the checking. One call to find out, for torch only.
-    compiling = _torch_is_compiling() if any(_is_torch(spec[1]) for spec in fast.args) else None
-    if fast.result is not None and _is_torch(fast.result[1]):
-        compiling = _torch_is_compiling()
-
     specs = fast.args
-    if len(specs) == 1:
-        ((i0, t0, ok0, er0, mr0, g0, e0),) = specs
+    if len(specs) not in (1, 2):
 
-        def wrapper1(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
             if values is None:  # the call does not bind: let the function say why
                 return fn(*args, **kwargs)
-            if compiling is not None and compiling():
+            shapes = fast.check_args(values)
+            if shapes is None:
                 return general(args, kwargs, values)
-            x = values[i0]
-            if not isinstance(x, t0) or ok0.get(x.dtype) is not True:
-                return general(args, kwargs, values)
-            s = x.shape
-            r = len(s)
-            if r != er0 and (er0 >= 0 or r < mr0):
-                return general(args, kwargs, values)
-            if e0 is not None:
-                if s != e0(consts):
-                    return general(args, kwargs, values)
-                return finish(args, kwargs, values, consts)
-            return finish(args, kwargs, values, consts if g0 is None else consts + g0(s))
+            return finish(args, kwargs, values, shapes)
 
-        return wrapper1
+        return wrapper
 
-    if len(specs) == 2:
-        (i0, t0, ok0, er0, mr0, g0, e0), (i1, t1, ok1, er1, mr1, g1, e1) = specs
+    a = _unpack(specs[0])
+    b = _unpack(specs[1]) if len(specs) == 2 else None
+    i0, t0, ok0, xr0, mr0, ef0, er0, sf0, so0, sr0, fo0, fs0 = a
 
-        def wrapper2(*args: Any, **kwargs: Any) -> Any:
+    if b is None:
+
+        def wrapper1(*args: Any, **kwargs: Any) -> Any:
             values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
             if values is None:
                 return fn(*args, **kwargs)
-            if compiling is not None and compiling():
-                return general(args, kwargs, values)
-            v = consts
             x = values[i0]
             if not isinstance(x, t0) or ok0.get(x.dtype) is not True:
                 return general(args, kwargs, values)
             s = x.shape
             r = len(s)
-            if r != er0 and (er0 >= 0 or r < mr0):
+            if r != xr0 and (xr0 >= 0 or r < mr0):
                 return general(args, kwargs, values)
-            if e0 is not None:
-                if s != e0(v):
-                    return general(args, kwargs, values)
-            elif g0 is not None:
-                v += g0(s)
-            x = values[i1]
-            if not isinstance(x, t1) or ok1.get(x.dtype) is not True:
+            t = tuple(s)
+            if fo0 is not None and t[fo0] != fs0:
                 return general(args, kwargs, values)
-            s = x.shape
-            r = len(s)
-            if r != er1 and (er1 >= 0 or r < mr1):
-                return general(args, kwargs, values)
-            if e1 is not None:
-                if s != e1(v):
-                    return general(args, kwargs, values)
-            elif g1 is not None:
-                v += g1(s)
-            return finish(args, kwargs, values, v)
+            return finish(args, kwargs, values, (t,))
 
-        return wrapper2
+        return wrapper1
 
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    i1, t1, ok1, xr1, mr1, ef1, er1, sf1, so1, sr1, fo1, fs1 = b
+
+    def wrapper2(*args: Any, **kwargs: Any) -> Any:
         values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
         if values is None:
             return fn(*args, **kwargs)
-        if compiling is not None and compiling():
+        # The first array: nothing is kept before it, so it is always copied.
+        x = values[i0]
+        if not isinstance(x, t0) or ok0.get(x.dtype) is not True:
             return general(args, kwargs, values)
-        v = fast.check_args(values)
-        if v is None:
+        s = x.shape
+        r = len(s)
+        if r != xr0 and (xr0 >= 0 or r < mr0):
             return general(args, kwargs, values)
-        return finish(args, kwargs, values, v)
+        first = tuple(s)
+        if fo0 is not None and first[fo0] != fs0:
+            return general(args, kwargs, values)
+        # The second array: usually a run of the first one's dims.
+        x = values[i1]
+        if not isinstance(x, t1) or ok1.get(x.dtype) is not True:
+            return general(args, kwargs, values)
+        s = x.shape
+        if ef1 is not None:
+            if s != first[er1]:
+                return general(args, kwargs, values)
+            return finish(args, kwargs, values, (first,))
+        shapes = check_array(specs[1], x, (first,))
+        if shapes is None:
+            return general(args, kwargs, values)
+        return finish(args, kwargs, values, shapes)
 
-    return wrapper
+    return wrapper2
+
+
+def _unpack(spec: FastArray) -> tuple[Any, ...]:
+    return (
+        spec.index, spec.array_type, spec.dtype_ok, spec.exact_rank, spec.min_rank,
+        spec.expect_from, spec.expect_run, spec.shared_from, spec.shared_own, spec.shared_run,
+        spec.fixed_own, spec.fixed_sizes,
+    )
 
 
 def _under_torch_compile() -> bool:
     torch = sys.modules.get("torch")
     return torch is not None and bool(torch.compiler.is_compiling())
-
-
-def _is_torch(array_type: Any) -> bool:
-    return getattr(array_type, "__module__", "").startswith("torch")
-
-
-def _torch_is_compiling() -> Callable[[], bool]:
-    import torch
-
-    return torch.compiler.is_compiling  # type: ignore[no-any-return]
 
 
 def _async_wrapper(plan: _Plan) -> Callable[..., Any]:

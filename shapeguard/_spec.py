@@ -271,7 +271,10 @@ def _parse_cached(text: str) -> ShapeSpec:
 def _check_whole_string(text: str) -> None:
     """Mistakes that concern the string as a whole, before it is split into dims."""
     stripped = text.strip()
-    if stripped[:1] in "([" and stripped[-1:] in ")]" and stripped:
+    bracketed = stripped[:1] == "[" and stripped[-1:] == "]"
+    # "(b, h)" is a tuple written as a string; "(h+1)//2" is an expression.
+    tupled = stripped[:1] == "(" and stripped[-1:] == ")" and "," in stripped
+    if bracketed or tupled:
         inner = stripped[1:-1].replace(",", " ").split()
         raise SpecError(
             text,
@@ -354,6 +357,11 @@ def _parse_dim(text: str, token: str, start: int) -> Dim:
         raise SpecError(
             text, start, "a variadic dim cannot be an expression", "name it, e.g. '*batch'"
         )
+    # "(23)" and "(h)" mean what "23" and "h" mean: one tree for one meaning.
+    if isinstance(expr, Const):
+        return FixedDim(expr.value, broadcast)
+    if isinstance(expr, Ref):
+        return NamedDim(expr.name, broadcast)
     return ExprDim(expr, broadcast)
 
 
@@ -432,6 +440,11 @@ class _ExprParser:
             self.index += 1
             return Const(int(value))
         if kind == "name":
+            if value.startswith("_"):
+                raise self.fail(
+                    f"{value!r} is anonymous and has no size to compute with",
+                    "name the dim without a leading underscore",
+                )
             self.index += 1
             return Ref(value)
         if value == "(":
