@@ -126,13 +126,18 @@ def _is_checked(f: Finding) -> bool:
     return f.severity == "E" or f.message.startswith("Revealed shape")
 
 
-@pytest.mark.parametrize("case", CASE_FILES, ids=[_relative(str(p)) for p in CASE_FILES])
+CASE_IDS = [_relative(str(p)) for p in CASE_FILES]
+
+
+@pytest.mark.parametrize("case", CASE_FILES, ids=CASE_IDS)
 def test_no_unexpected_findings(case: Path, mypy_output: tuple[list[Finding], str]) -> None:
     findings, _ = mypy_output
     expected = expectations(case)
     unexpected = [
         f for f in findings
-        if f.file == _relative(str(case)) and _is_checked(f) and not any(_matches(e, f) for e in expected)
+        if f.file == _relative(str(case))
+        and _is_checked(f)
+        and not any(_matches(e, f) for e in expected)
     ]
     assert not unexpected, "\n".join(
         f"{f.file}:{f.line}: {f.severity}: {f.message} [{f.code}]" for f in unexpected

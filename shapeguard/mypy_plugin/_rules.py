@@ -23,7 +23,7 @@ from mypy.types import Instance, get_proper_type
 
 from shapeguard._spec import AnyDim, Dim, FixedDim, ShapeSpec
 
-from ._calls import Arg, Call
+from ._calls import Call
 from ._dims import (
     UNKNOWN,
     broadcast_shapes,

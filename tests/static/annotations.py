@@ -1,3 +1,4 @@
+# ruff: noqa
 """Annotation sites: every way of writing a shape annotation, malformed strings, gradual."""
 
 from typing import Annotated

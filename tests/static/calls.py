@@ -1,3 +1,4 @@
+# ruff: noqa
 """Calls of functions, methods and modules whose signatures carry contracts."""
 
 import torch

@@ -1,3 +1,4 @@
+# ruff: noqa
 """Shape rules for torch / numpy operations: one case per rule, correct and conflicting."""
 
 import numpy as np

@@ -1,3 +1,4 @@
+# ruff: noqa
 """The three scenarios of the original question, buggy and fixed, through torch and
 through shapeguard's typed losses (overloaded, union-typed signatures)."""
 

@@ -1,1 +1,2 @@
+# ruff: noqa
 """A realistic, correctly annotated segmentation project: the plugin must find nothing here."""

@@ -1,3 +1,4 @@
+# ruff: noqa
 """Synthetic data on the 23x23 grid."""
 
 from __future__ import annotations

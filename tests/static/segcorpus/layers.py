@@ -1,3 +1,4 @@
+# ruff: noqa
 """Layers with contracts on forward."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# ruff: noqa
 """Losses written against torch.nn.functional, with contracts."""
 
 from __future__ import annotations

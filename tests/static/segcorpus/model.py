@@ -1,3 +1,4 @@
+# ruff: noqa
 """The model: encoder + head, channels-last logits."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# ruff: noqa
 """A training loop that uses every module."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# ruff: noqa
 """Shared shape aliases, as a project would declare them."""
 
 from jaxtyping import Float, Int
