@@ -35,7 +35,9 @@ def signatures() -> dict[str, dict[str, Any]]:
     """Each entry: the plain function, the hand-checked one, and (args) to call them with."""
 
     # --- "b 23 23 1" x2 -> "" ---------------------------------------------------------
-    def grid(logits: Float[Tensor, "b 23 23 1"], labels: Float[Tensor, "b 23 23 1"]) -> Float[Tensor, ""]:
+    def grid(
+        logits: Float[Tensor, "b 23 23 1"], labels: Float[Tensor, "b 23 23 1"]
+    ) -> Float[Tensor, ""]:
         return SCALAR
 
     def grid_hand(logits: Tensor, labels: Tensor) -> Tensor:
@@ -140,24 +142,39 @@ def main() -> int:
             }
         )
 
-    print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-          f"torch {torch.__version__}, {time.strftime('%Y-%m-%d')}")
-    header = ["signature", "plain", "hand asserts", "shapeguard", "jaxtyping+beartype",
-              "shapeguard / hand", "shapeguard / jaxtyping", "decorate once"]
+    print(
+        f"# {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+        f"torch {torch.__version__}, {time.strftime('%Y-%m-%d')}"
+    )
+    header = [
+        "signature",
+        "plain",
+        "hand asserts",
+        "shapeguard",
+        "jaxtyping+beartype",
+        "shapeguard / hand",
+        "shapeguard / jaxtyping",
+        "decorate once",
+    ]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
         cells = [row["signature"]] + [
-            f"{row[h]:.2f} µs" if h in ("plain", "hand asserts", "shapeguard", "jaxtyping+beartype", "decorate once")
-            else f"{row[h]:.2f}×" for h in header[1:]
+            f"{row[h]:.2f} µs"
+            if h in ("plain", "hand asserts", "shapeguard", "jaxtyping+beartype", "decorate once")
+            else f"{row[h]:.2f}x"
+            for h in header[1:]
         ]
         print("| " + " | ".join(cells) + " |")
     if opts.json:
         with open(opts.json, "w") as fh:
             json.dump(rows, fh, indent=2)
     missed = [
-        row["signature"] for row in rows
-        if row["shapeguard / hand"] > 2 or row["shapeguard / jaxtyping"] > 0.1 or row["decorate once"] > 100
+        row["signature"]
+        for row in rows
+        if row["shapeguard / hand"] > 2
+        or row["shapeguard / jaxtyping"] > 0.1
+        or row["decorate once"] > 100
     ]
     if missed:
         print("targets missed on: " + ", ".join(missed))

@@ -9,7 +9,6 @@ is a dict lookup keyed on the dtype object, filled the first time a dtype is see
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from ._spec import (
@@ -67,7 +66,7 @@ class ArrayContract:
         return ok
 
     def __repr__(self) -> str:
-        return f"{self.dtype_family}[{_type_name(self.annotation.array_type)}, {self.spec.__str__()!r}]"
+        return f"<ArrayContract {self.text}>"
 
     @property
     def text(self) -> str:
@@ -160,7 +159,7 @@ def match(steps: tuple[Step, ...], shape: Any, bindings: dict[str, Any]) -> int:
             sizes = tuple(shape[axis : len(shape) - after])
             if bindings.setdefault(name, sizes) != sizes:
                 return n
-        elif kind == EXPR or kind == EXPR_B:
+        elif kind in (EXPR, EXPR_B):
             size = shape[axis]
             if kind == EXPR_B and size == 1:
                 continue
@@ -222,6 +221,3 @@ def referenced_names(steps: tuple[Step, ...]) -> frozenset[str]:
         if kind in (EXPR, EXPR_B):
             out |= expr_names(payload)
     return out
-
-
-ContractFactory = Callable[[Any], ArrayContract]

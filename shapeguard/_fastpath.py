@@ -23,7 +23,7 @@ fast path at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._contract import ArrayContract
@@ -35,7 +35,7 @@ class FastArray:
     """How the fast path checks one array (an argument, or the return value)."""
 
     index: int  # position among the call's values; -1 for the return value
-    array_type: type
+    array_type: Any  # a class; Any so that isinstance leaves the value's type alone
     dtype_ok: dict[Any, bool]  # the contract's dtype cache: dtype -> in the family
     exact_rank: int  # -1 when the spec has a variadic
     min_rank: int
@@ -83,7 +83,10 @@ def check_array(spec: FastArray, x: Any, shapes: tuple[Any, ...]) -> tuple[Any, 
     if rank != spec.exact_rank and (spec.exact_rank >= 0 or rank < spec.min_rank):
         return None
     t = tuple(shape)
-    if spec.shared_from is not None and t[spec.shared_own] != shapes[spec.shared_from][spec.shared_run]:
+    if (
+        spec.shared_from is not None
+        and t[spec.shared_own] != shapes[spec.shared_from][spec.shared_run]
+    ):
         return None
     if spec.fixed_own is not None and t[spec.fixed_own] != spec.fixed_sizes:
         return None
@@ -136,19 +139,15 @@ class _Compiler:
         if contract.array_type is None:
             return None
         dims = contract.spec.dims
-        base = {
-            "index": index,
-            "array_type": contract.array_type,
-            "dtype_ok": contract.dtype_ok,
-            "exact_rank": contract.exact_rank,
-            "min_rank": contract.min_rank,
-        }
+        base = FastArray(
+            index, contract.array_type, contract.dtype_ok, contract.exact_rank, contract.min_rank
+        )
         names = _names(dims)
         if len(set(names)) != len(names):
             return None  # "n n": a name twice in one array
         found = _find_run(self.kept, dims)
         if found is not None:
-            return FastArray(**base, expect_from=found[0], expect_run=found[1])
+            return replace(base, expect_from=found[0], expect_run=found[1])
         # The longest leading run shared with an earlier array; after it, only new names,
         # `_` and fixed sizes (in one consecutive block).
         shared_len, shared = 0, None
@@ -174,16 +173,22 @@ class _Compiler:
         self.bound.update(names)
         extra: dict[str, Any] = {}
         if shared is not None:
-            extra.update(shared_from=shared[0], shared_own=_axes(dims, 0, shared_len), shared_run=shared[1])
+            extra.update(
+                shared_from=shared[0], shared_own=_axes(dims, 0, shared_len), shared_run=shared[1]
+            )
         if fixed_at:
             extra.update(
                 fixed_own=_axes(dims, fixed_at[0], fixed_at[-1] + 1),
-                fixed_sizes=tuple(d.size for d in dims[fixed_at[0] : fixed_at[-1] + 1] if isinstance(d, FixedDim)),
+                fixed_sizes=tuple(
+                    d.size for d in dims[fixed_at[0] : fixed_at[-1] + 1] if isinstance(d, FixedDim)
+                ),
             )
-        return FastArray(**base, **extra)
+        return replace(base, **extra)
 
 
-def compile_fast(params: list[tuple[int, ArrayContract]], returns: ArrayContract | None) -> FastKernel | None:
+def compile_fast(
+    params: list[tuple[int, ArrayContract]], returns: ArrayContract | None
+) -> FastKernel | None:
     """The fast kernel for these array parameters (position, contract) and return, or None
     when some contract needs the general path."""
     compiler = _Compiler()

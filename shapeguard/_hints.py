@@ -24,7 +24,9 @@ _NONE = type(None)
 
 
 def is_array_annotation(hint: Any) -> bool:
-    return isinstance(hint, type) and _AbstractArray is not None and issubclass(hint, _AbstractArray)
+    return (
+        isinstance(hint, type) and _AbstractArray is not None and issubclass(hint, _AbstractArray)
+    )
 
 
 _contracts: dict[Any, ArrayContract] = {}
@@ -78,7 +80,9 @@ class UnionChecker(Checker):
 
     __slots__ = ("allows_none", "arrays", "others")
 
-    def __init__(self, arrays: tuple[ArrayContract, ...], allows_none: bool, others: tuple[Any, ...]):
+    def __init__(
+        self, arrays: tuple[ArrayContract, ...], allows_none: bool, others: tuple[Any, ...]
+    ):
         self.arrays = arrays
         self.allows_none = allows_none
         self.others = others  # non-array members, checked by beartype
@@ -108,14 +112,14 @@ class SequenceChecker(Checker):
         self.variadic = variadic
 
     def check(self, value: Any, bindings: dict[str, Any]) -> bool:
-        if not isinstance(value, self.container):
+        if not isinstance(value, (tuple, list)) or not isinstance(value, self.container):
             return False
         if self.variadic:
             item = self.items[0]
             return all(check_value(item, v, bindings) for v in value)
         if len(value) != len(self.items):
             return False
-        return all(check_value(c, v, bindings) for c, v in zip(self.items, value))
+        return all(check_value(c, v, bindings) for c, v in zip(self.items, value, strict=True))
 
     def contracts(self) -> tuple[ArrayContract, ...]:
         out: list[ArrayContract] = []

@@ -20,10 +20,10 @@ from ._contract import (
     VARIADIC_B,
     ArrayContract,
     dtype_name,
-    evaluate,
     match,
 )
 from ._hints import Checker, UnionChecker, check_value
+from ._spec import evaluate, expr_names
 
 _SHORT_DTYPES = {
     "float16": "f16",
@@ -124,7 +124,10 @@ def explain_array(
             hint = f"convert it with torch.as_tensor({name})"
         elif array_type.__name__ == "ndarray" and hasattr(value, "numpy"):
             hint = f"convert it with {name}.detach().cpu().numpy()"
-        return f"expected a {array_type.__module__}.{array_type.__name__}, got {summarize(value)}", hint
+        return (
+            f"expected a {array_type.__module__}.{array_type.__name__}, got {summarize(value)}",
+            hint,
+        )
     shape = tuple(int(s) for s in value.shape)
     if not contract.accepts_dtype(value.dtype):
         return _explain_dtype(contract, value.dtype, name)
@@ -141,10 +144,14 @@ def explain_array(
     if failed < 0:  # pragma: no cover - callers explain only failures
         return "it matches on replay", ""
     axis, kind, payload = contract.steps[failed]
-    return _explain_step(axis, kind, payload, shape, trial), _reshape_hint(contract, shape, bindings, name)
+    return _explain_step(axis, kind, payload, shape, trial), _reshape_hint(
+        contract, shape, bindings, name
+    )
 
 
-def _explain_step(axis: int, kind: int, payload: Any, shape: tuple[int, ...], bindings: dict[str, Any]) -> str:
+def _explain_step(
+    axis: int, kind: int, payload: Any, shape: tuple[int, ...], bindings: dict[str, Any]
+) -> str:
     rank = len(shape)
     if kind in (VARIADIC, VARIADIC_B):
         name, after = payload
@@ -153,24 +160,23 @@ def _explain_step(axis: int, kind: int, payload: Any, shape: tuple[int, ...], bi
         where = f"axes {axis}..{rank - after - 1}" if got else "no axes"
         verb = "do not broadcast with" if kind == VARIADIC_B else "but"
         return f"*{name} matches {where}, sizes {_fmt_sizes(got)}, {verb} *{name}={bound}"
-    where = axis % rank
+    at = axis % rank
     size = shape[axis]
     if kind in (FIXED, FIXED_B):
         extra = " (or 1)" if kind == FIXED_B else ""
-        return f"axis {where} has size {size}, expected {payload}{extra}"
+        return f"axis {at} has size {size}, expected {payload}{extra}"
     if kind in (NAMED, NAMED_B):
-        return f"axis {where} ({payload}) has size {size}, but {payload}={bindings[payload]}"
+        return f"axis {at} ({payload}) has size {size}, but {payload}={bindings[payload]}"
     assert kind in (EXPR, EXPR_B)
     try:
         want = evaluate(payload, bindings)
     except ZeroDivisionError:
-        return f"axis {where} ({payload}) divides by zero with {_names_in(payload, bindings)}"
-    return f"axis {where} ({payload}) has size {size}, but {payload}={want} with {_names_in(payload, bindings)}"
+        return f"axis {at} ({payload}) divides by zero with {_names_in(payload, bindings)}"
+    names = _names_in(payload, bindings)
+    return f"axis {at} ({payload}) has size {size}, but {payload}={want} with {names}"
 
 
 def _names_in(expr: Any, bindings: dict[str, Any]) -> str:
-    from ._spec import expr_names
-
     return ", ".join(f"{n}={bindings.get(n)}" for n in sorted(expr_names(expr)))
 
 
@@ -192,12 +198,20 @@ def _explain_dtype(contract: ArrayContract, dtype: Any, name_: str) -> tuple[str
     name = dtype_name(dtype)
     family = contract.dtype_family
     wanted = contract.dtypes if isinstance(contract.dtypes, tuple) else ()
-    common = [w for w in wanted if isinstance(w, str) and not w.startswith(("float8", "float4", "int2", "int4", "uint2", "uint4"))]
+    common = [
+        w
+        for w in wanted
+        if isinstance(w, str)
+        and not w.startswith(("float8", "float4", "int2", "int4", "uint2", "uint4"))
+    ]
     reason = f"dtype {name} is not in {family} ({', '.join(common) or 'any'})"
     conversion = _TO_FAMILY.get(family)
     hint = f"convert it with {name_}{conversion}" if conversion else ""
     if family in ("Int", "Int64", "Integer") and name.startswith("float"):
-        hint += " if these are class indices; if they are one-hot or probabilities, argmax(-1) them or use a loss that takes probabilities"
+        hint += (
+            " if these are class indices; if they are one-hot or probabilities, "
+            "argmax(-1) them or use a loss that takes probabilities"
+        )
     return reason, hint
 
 
@@ -219,10 +233,20 @@ def _candidate_fixes(shape: tuple[int, ...]) -> list[tuple[tuple[int, ...], str]
             out.append((shape[:d] + shape[d + 1 :], f".squeeze({d})"))
     for d in range(rank + 1):
         fix = ".unsqueeze(-1)" if d == rank else f".unsqueeze({d})"
-        out.append((shape[:d] + (1,) + shape[d:], fix))
+        out.append(((*shape[:d], 1, *shape[d:]), fix))
     if rank >= 3:
-        out.append((shape[:1] + shape[2:] + shape[1:2], ".permute(" + _perm_first_to_last(rank) + ")  (channels-first to channels-last)"))
-        out.append((shape[:1] + shape[-1:] + shape[1:-1], ".permute(" + _perm_last_to_first(rank) + ")  (channels-last to channels-first)"))
+        out.append(
+            (
+                shape[:1] + shape[2:] + shape[1:2],
+                ".permute(" + _perm_first_to_last(rank) + ")  (channels-first to channels-last)",
+            )
+        )
+        out.append(
+            (
+                shape[:1] + shape[-1:] + shape[1:-1],
+                ".permute(" + _perm_last_to_first(rank) + ")  (channels-last to channels-first)",
+            )
+        )
     return out
 
 
@@ -245,7 +269,7 @@ def _fits(contract: ArrayContract, shape: tuple[int, ...], bindings: dict[str, A
 
 def _off_by_k(contract: ArrayContract, shape: tuple[int, ...], bindings: dict[str, Any]) -> str:
     rank = len(shape)
-    if contract.exact_rank >= 0 and rank != contract.exact_rank or rank < contract.min_rank:
+    if (contract.exact_rank >= 0 and rank != contract.exact_rank) or rank < contract.min_rank:
         return ""
     trial = dict(bindings)
     failed = match(contract.steps, shape, trial)

@@ -23,11 +23,11 @@ from typing import Any, TypeVar
 
 from ._contract import ArrayContract, bound_names, match, referenced_names
 from ._errors import ShapeError, SpecError
-from ._fastpath import FastArray, FastKernel, check_array, compile_fast
-from ._spec import parse_shape
+from ._fastpath import FastKernel, check_array, compile_fast
 from ._hints import (
     Checker,
     ClassChecker,
+    SequenceChecker,
     UnionChecker,
     array_contract,
     check_value,
@@ -35,6 +35,7 @@ from ._hints import (
     is_array_annotation,
 )
 from ._report import Replay, describe_union, explain_array, summarize
+from ._spec import parse_shape
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -49,7 +50,11 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_O
 class Config:
     """Global switches. `enabled=False` makes `check` return functions unchanged."""
 
-    enabled: bool = os.environ.get("SHAPEGUARD_DISABLE", "").strip().lower() not in ("1", "true", "yes")
+    enabled: bool = os.environ.get("SHAPEGUARD_DISABLE", "").strip().lower() not in (
+        "1",
+        "true",
+        "yes",
+    )
 
 
 _config = Config()
@@ -112,7 +117,9 @@ def _compile_annotation(annotation: Any, where: str) -> Checker | ArrayContract 
     except SpecError:
         raise
     except Exception as exc:  # an annotation we cannot read is a bug to report, not skip
-        raise SpecError(repr(annotation), 0, f"cannot read this annotation in {where}: {exc}") from exc
+        raise SpecError(
+            repr(annotation), 0, f"cannot read this annotation in {where}: {exc}"
+        ) from exc
 
 
 _check_one = check_value
@@ -164,21 +171,29 @@ class _Plan:
         }
         self.npositional = sum(1 for p in signature.parameters.values() if p.kind in _POSITIONAL)
         returns = hints.get("return", _MISSING)
-        self.returns = None if returns is _MISSING else _compile_annotation(returns, f"the return of {self.qualname}")
+        self.returns = (
+            None
+            if returns is _MISSING
+            else _compile_annotation(returns, f"the return of {self.qualname}")
+        )
         # Fast loop data: (index, contract, array type, dtype cache, exact rank, min rank, steps)
         self.arrays: list[tuple[Any, ...]] = []
         self.others: list[_Param] = []
         for p in self.params:
             if isinstance(p.checker, ArrayContract) and p.kind in _POSITIONAL:
                 c = p.checker
-                self.arrays.append((p.index, c, c.array_type, c.dtype_ok, c.exact_rank, c.min_rank, c.steps, p))
+                self.arrays.append(
+                    (p.index, c, c.array_type, c.dtype_ok, c.exact_rank, c.min_rank, c.steps, p)
+                )
             else:
                 self.others.append(p)
         self._validate_names()
         self.fast = self._compile_fast()
 
     def _compile_fast(self) -> FastKernel | None:
-        if any(not isinstance(p.checker, ArrayContract) and p.checker.contracts() for p in self.others):
+        if any(
+            not isinstance(p.checker, ArrayContract) and p.checker.contracts() for p in self.others
+        ):
             return None  # a union or container of arrays shares bindings: general path
         if any(isinstance(p.checker, ArrayContract) for p in self.others):
             return None  # an array keyword-only or *args parameter
@@ -201,10 +216,16 @@ class _Plan:
         single: set[str] = set()
         contracts: list[tuple[str, ArrayContract]] = []
         for p in self.params:
-            for c in (p.checker,) if isinstance(p.checker, ArrayContract) else p.checker.contracts():
+            for c in (
+                (p.checker,) if isinstance(p.checker, ArrayContract) else p.checker.contracts()
+            ):
                 contracts.append((p.name, c))
         if self.returns is not None:
-            for c in (self.returns,) if isinstance(self.returns, ArrayContract) else self.returns.contracts():
+            for c in (
+                (self.returns,)
+                if isinstance(self.returns, ArrayContract)
+                else self.returns.contracts()
+            ):
                 contracts.append(("return", c))
         for _, c in contracts:
             bound |= bound_names(c.steps)
@@ -219,21 +240,26 @@ class _Plan:
             raise SpecError(
                 next(str(c.spec) for _, c in contracts if name in c.spec.names()),
                 0,
-                f"in {self.qualname}, {name!r} is a variadic dim (*{name}) in one annotation and a single dim in another",
+                f"in {self.qualname}, {name!r} is a variadic dim (*{name}) in one annotation "
+                "and a single dim in another",
                 "use different names for the two",
             )
         # Arguments whose expressions need a name that only the return binds
         # (`x: "b 2*n" -> "b n"`) are checked once more after the return value.
         by_arguments: set[str] = set()
         for p in self.params:
-            for c in (p.checker,) if isinstance(p.checker, ArrayContract) else p.checker.contracts():
+            for c in (
+                (p.checker,) if isinstance(p.checker, ArrayContract) else p.checker.contracts()
+            ):
                 by_arguments |= bound_names(c.steps)
         self.late = [
             p
             for p in self.params
             if any(
                 referenced_names(c.steps) - by_arguments
-                for c in ((p.checker,) if isinstance(p.checker, ArrayContract) else p.checker.contracts())
+                for c in (
+                    (p.checker,) if isinstance(p.checker, ArrayContract) else p.checker.contracts()
+                )
             )
         ]
         for owner, c in contracts:
@@ -244,7 +270,8 @@ class _Plan:
                 raise SpecError(
                     spec,
                     max(spec.find(name), 0),
-                    f"in {self.qualname} ({owner}), the expression refers to {name!r}, which no argument binds",
+                    f"in {self.qualname} ({owner}), the expression refers to {name!r}, "
+                    "which no argument binds",
                     f"bind {name!r} with a plain dim in some annotation, or write the size",
                 )
 
@@ -298,7 +325,11 @@ class _Plan:
         given, the failing argument is a late one, checked after the return value."""
         if _under_torch_compile():
             # Sizes are symbolic while torch.compile traces: no message can show them.
-            where = "the return value" if failing == "return" else f"argument {getattr(failing, 'name', '')!r}"
+            where = (
+                "the return value"
+                if failing == "return"
+                else f"argument {getattr(failing, 'name', '')!r}"
+            )
             return ShapeError(
                 f"{self.qualname}(), {where}: breaks its contract (found while torch.compile "
                 "traced the call; call the function without torch.compile for the full report)"
@@ -327,14 +358,18 @@ class _Plan:
                 for item_label, item in _items(failing, value):
                     trial = dict(replay.bindings)
                     if not _check_one(element, item, trial):
-                        shown = repr(item_label) if failing.kind is inspect.Parameter.KEYWORD_ONLY else item_label
+                        shown = (
+                            repr(item_label)
+                            if failing.kind is inspect.Parameter.KEYWORD_ONLY
+                            else item_label
+                        )
                         checker, label, value = element, f"argument {shown}", item
                         break
                     replay.run(item_label, element, item)
         if isinstance(checker, (ArrayContract, UnionChecker)):
             name = failing.name if isinstance(failing, _Param) else "result"
             reason, hint = _explain(checker, value, replay.bindings, name)
-        elif isinstance(checker, Checker) and hasattr(checker, "items"):
+        elif isinstance(checker, SequenceChecker):
             reason, hint = _explain_sequence(checker, value, replay)
         else:
             reason, hint = f"expected {_annotation_text(checker)}, got {summarize(value)}", ""
@@ -360,13 +395,15 @@ def _explain(
     return f"expected {_annotation_text(checker)}, got {summarize(value)}", ""
 
 
-def _explain_sequence(checker: Any, value: Any, replay: Replay) -> tuple[str, str]:
-    if not isinstance(value, checker.container):
+def _explain_sequence(
+    checker: SequenceChecker, value: Any, replay: Replay
+) -> tuple[str, str]:
+    if not isinstance(value, (tuple, list)) or not isinstance(value, checker.container):
         return f"expected a {checker.container.__name__}, got {summarize(value)}", ""
     if not checker.variadic and len(value) != len(checker.items):
         return f"expected {len(checker.items)} items, got {len(value)}", ""
     items = checker.items * len(value) if checker.variadic else checker.items
-    for i, (item_checker, item) in enumerate(zip(items, value)):
+    for i, (item_checker, item) in enumerate(zip(items, value, strict=True)):
         trial = dict(replay.bindings)
         if not _check_one(item_checker, item, trial):
             reason, hint = _explain(item_checker, item, replay.bindings)
@@ -379,14 +416,16 @@ def _annotation_text(checker: Checker | ArrayContract) -> str:
     if isinstance(checker, ArrayContract):
         return checker.text
     if isinstance(checker, UnionChecker):
-        parts = [c.text for c in checker.arrays] + [getattr(o, "__name__", repr(o)) for o in checker.others]
+        parts = [c.text for c in checker.arrays] + [
+            getattr(o, "__name__", repr(o)) for o in checker.others
+        ]
         if checker.allows_none:
             parts.append("None")
         return " | ".join(parts)
     hint = getattr(checker, "hint", None) or getattr(checker, "cls", None)
     if hint is not None:
         return getattr(hint, "__name__", None) or repr(hint)
-    if hasattr(checker, "items"):
+    if isinstance(checker, SequenceChecker):
         inner = ", ".join(_annotation_text(i) for i in checker.items)
         suffix = ", ..." if checker.variadic else ""
         return f"{checker.container.__name__}[{inner}{suffix}]"
@@ -437,7 +476,11 @@ def _raise_spec_errors_in_text(annotations: dict[str, Any]) -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple):
                 items = node.slice.elts
-                if len(items) == 2 and isinstance(items[1], ast.Constant) and isinstance(items[1].value, str):
+                if (
+                    len(items) == 2
+                    and isinstance(items[1], ast.Constant)
+                    and isinstance(items[1].value, str)
+                ):
                     parse_shape(items[1].value)
 
 
@@ -473,7 +516,7 @@ def check(fn: _F) -> _F:
     if not _config.enabled:
         return fn
     if isinstance(fn, (staticmethod, classmethod)):
-        return type(fn)(check(fn.__func__))  # type: ignore[return-value]
+        return type(fn)(check(fn.__func__))
     if isinstance(fn, type):
         return _check_class(fn)  # type: ignore[return-value]
     if getattr(fn, "__shapeguard_checked__", False):
@@ -514,7 +557,11 @@ def _check_values(plan: _Plan, values: Any) -> dict[str, Any]:
         if ok is None:
             ok = contract.accepts_dtype(x.dtype)
         rank = len(shape)
-        if not ok or (rank != exact_rank and (exact_rank >= 0 or rank < min_rank)) or match(steps, shape, b) >= 0:
+        if (
+            not ok
+            or (rank != exact_rank and (exact_rank >= 0 or rank < min_rank))
+            or match(steps, shape, b) >= 0
+        ):
             raise plan.fail(values, p)
     for p in plan.others:
         value = values[p.index]
@@ -543,7 +590,6 @@ def _check_result(plan: _Plan, values: Any, result: Any, b: dict[str, Any]) -> N
 
 def _sync_wrapper(plan: _Plan, share: bool) -> Callable[..., Any]:
     fn = plan.fn
-    returns = plan.returns
     code = getattr(fn, "__code__", None)
     collect = plan.collect
     nparams = plan.nparams if plan.simple else -1
@@ -624,11 +670,16 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
 
         return wrapper
 
-    a = _unpack(specs[0])
-    b = _unpack(specs[1]) if len(specs) == 2 else None
-    i0, t0, ok0, xr0, mr0, ef0, er0, sf0, so0, sr0, fo0, fs0 = a
+    # The first array: nothing is kept before it, so it is always copied, never compared
+    # with an earlier shape.
+    first = specs[0]
+    assert first.expect_from is None
+    assert first.shared_from is None
+    i0, t0, ok0 = first.index, first.array_type, first.dtype_ok
+    xr0, mr0 = first.exact_rank, first.min_rank
+    fo0, fs0 = first.fixed_own, first.fixed_sizes
 
-    if b is None:
+    if len(specs) == 1:
 
         def wrapper1(*args: Any, **kwargs: Any) -> Any:
             values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
@@ -648,13 +699,14 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
 
         return wrapper1
 
-    i1, t1, ok1, xr1, mr1, ef1, er1, sf1, so1, sr1, fo1, fs1 = b
+    second = specs[1]
+    i1, t1, ok1 = second.index, second.array_type, second.dtype_ok
+    ef1, er1 = second.expect_from, second.expect_run
 
     def wrapper2(*args: Any, **kwargs: Any) -> Any:
         values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
         if values is None:
             return fn(*args, **kwargs)
-        # The first array: nothing is kept before it, so it is always copied.
         x = values[i0]
         if not isinstance(x, t0) or ok0.get(x.dtype) is not True:
             return general(args, kwargs, values)
@@ -662,8 +714,8 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
         r = len(s)
         if r != xr0 and (xr0 >= 0 or r < mr0):
             return general(args, kwargs, values)
-        first = tuple(s)
-        if fo0 is not None and first[fo0] != fs0:
+        kept = tuple(s)
+        if fo0 is not None and kept[fo0] != fs0:
             return general(args, kwargs, values)
         # The second array: usually a run of the first one's dims.
         x = values[i1]
@@ -671,23 +723,15 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
             return general(args, kwargs, values)
         s = x.shape
         if ef1 is not None:
-            if s != first[er1]:
+            if s != kept[er1]:
                 return general(args, kwargs, values)
-            return finish(args, kwargs, values, (first,))
-        shapes = check_array(specs[1], x, (first,))
+            return finish(args, kwargs, values, (kept,))
+        shapes = check_array(second, x, (kept,))
         if shapes is None:
             return general(args, kwargs, values)
         return finish(args, kwargs, values, shapes)
 
     return wrapper2
-
-
-def _unpack(spec: FastArray) -> tuple[Any, ...]:
-    return (
-        spec.index, spec.array_type, spec.dtype_ok, spec.exact_rank, spec.min_rank,
-        spec.expect_from, spec.expect_run, spec.shared_from, spec.shared_own, spec.shared_run,
-        spec.fixed_own, spec.fixed_sizes,
-    )
 
 
 def _under_torch_compile() -> bool:
@@ -697,7 +741,6 @@ def _under_torch_compile() -> bool:
 
 def _async_wrapper(plan: _Plan) -> Callable[..., Any]:
     fn = plan.fn
-    returns = plan.returns
     code = getattr(fn, "__code__", None)
     collect = plan.collect
     nparams = plan.nparams if plan.simple else -1
@@ -726,7 +769,7 @@ def _check_class(cls: type) -> type:
         if inspect.isfunction(attr) or isinstance(attr, (staticmethod, classmethod)):
             func = attr.__func__ if isinstance(attr, (staticmethod, classmethod)) else attr
             if getattr(func, "__annotations__", None):
-                setattr(cls, name, check(attr))
+                setattr(cls, name, check(attr))  # type: ignore[type-var]
     if dataclasses.is_dataclass(cls):
         _check_dataclass_fields(cls)
     return cls
@@ -761,9 +804,11 @@ def _check_dataclass_fields(cls: type) -> None:
                 value = getattr(self, name)
                 reason, hint = _explain(checker, value, replay.bindings, f"self.{name}")
                 title = f"{cls.__qualname__}() ({where}), field {name!r}"
-                raise ShapeError(_format(title, _annotation_text(checker), value, reason, replay, hint))
+                raise ShapeError(
+                    _format(title, _annotation_text(checker), value, reason, replay, hint)
+                )
 
     cls.__init__ = __init__  # type: ignore[misc]
 
 
-__all__ = ["Config", "assert_shape", "check", "config", "is_array_annotation", "array_contract"]
+__all__ = ["Config", "array_contract", "assert_shape", "check", "config", "is_array_annotation"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 from ._errors import SpecError
 
@@ -83,7 +83,7 @@ class BinOp:
         return f"{left}{self.op}{right}"
 
 
-Expr = Union[Const, Ref, BinOp]
+Expr = Const | Ref | BinOp
 
 
 def evaluate(expr: Expr, bindings: dict[str, int]) -> int | None:
@@ -178,7 +178,7 @@ class VariadicDim:
         return f"*{_hash(self.broadcast)}{self.name}"
 
 
-Dim = Union[FixedDim, NamedDim, AnyDim, ExprDim, VariadicDim]
+Dim = FixedDim | NamedDim | AnyDim | ExprDim | VariadicDim
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +206,7 @@ class ShapeSpec:
         """Every dim name the spec binds or refers to."""
         out: set[str] = set()
         for dim in self.dims:
-            if isinstance(dim, NamedDim):
-                out.add(dim.name)
-            elif isinstance(dim, VariadicDim) and dim.name is not None:
+            if isinstance(dim, (NamedDim, VariadicDim)) and dim.name is not None:
                 out.add(dim.name)
             elif isinstance(dim, ExprDim):
                 out |= expr_names(dim.expr)
@@ -219,8 +217,10 @@ class ShapeSpec:
 
 _INT = re.compile(r"[0-9]+\Z")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
-_GRID = re.compile(r"[0-9]+(?:[xX×][0-9]+)+\Z")
-_EXPR_TOKEN = re.compile(r"\s*(?:(?P<int>[0-9]+)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)|(?P<op>//|[-+*()]))")
+_GRID = re.compile(r"[0-9]+(?:[xX×][0-9]+)+\Z")  # noqa: RUF001, RUF003 - "23×23" is a typo we recognise
+_EXPR_TOKEN = re.compile(
+    r"\s*(?:(?P<int>[0-9]+)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)|(?P<op>//|[-+*()]))"
+)
 _SUPPORTED = "named dims, ints, + - * // and parentheses"
 
 
@@ -285,9 +285,7 @@ def _check_whole_string(text: str) -> None:
     comma = text.find(",")
     if comma >= 0:
         fixed = " ".join(text.replace(",", " ").split())
-        raise SpecError(
-            text, comma, "dims are separated by spaces, not commas", f"write {fixed!r}"
-        )
+        raise SpecError(text, comma, "dims are separated by spaces, not commas", f"write {fixed!r}")
 
 
 def _parse_dim(text: str, token: str, start: int) -> Dim:
@@ -295,7 +293,9 @@ def _parse_dim(text: str, token: str, start: int) -> Dim:
         return VariadicDim(None)
     if "..." in token:
         raise SpecError(
-            text, start + token.index("..."), "'...' must stand alone as a dim",
+            text,
+            start + token.index("..."),
+            "'...' must stand alone as a dim",
             "separate it with spaces, e.g. '... h w'",
         )
     variadic = broadcast = False
@@ -304,12 +304,16 @@ def _parse_dim(text: str, token: str, start: int) -> Dim:
         char = token[pos]
         if char == "?":
             raise SpecError(
-                text, start + pos, "'?' (pytree-dependent dims) is not supported",
+                text,
+                start + pos,
+                "'?' (pytree-dependent dims) is not supported",
                 "shapeguard checks arrays, not pytrees; drop the '?'",
             )
         if (char == "*" and variadic) or (char == "#" and broadcast):
             raise SpecError(
-                text, start + pos, f"repeated modifier {char!r}",
+                text,
+                start + pos,
+                f"repeated modifier {char!r}",
                 "modifiers are `*` (variadic) and `#` (broadcastable), each at most once",
             )
         variadic = variadic or char == "*"
@@ -320,14 +324,18 @@ def _parse_dim(text: str, token: str, start: int) -> Dim:
     if not body:
         what = "variadic" if variadic else "broadcastable"
         raise SpecError(
-            text, start, f"a {what} marker without a name",
+            text,
+            start,
+            f"a {what} marker without a name",
             "write e.g. '*batch' or '#h'; '...' is the anonymous variadic",
         )
     if body.startswith("_") and (body == "_" or _IDENT.match(body)):
         label = body[1:] or None
         if broadcast:
             raise SpecError(
-                text, start, "an anonymous dim cannot be broadcastable",
+                text,
+                start,
+                "an anonymous dim cannot be broadcastable",
                 "'_' already matches any size; drop the '#'",
             )
         return VariadicDim(None, label=label) if variadic else AnyDim(label)
@@ -335,7 +343,9 @@ def _parse_dim(text: str, token: str, start: int) -> Dim:
         label, _, value = body.partition("=")
         if not _IDENT.match(label) or not _INT.match(value):
             raise SpecError(
-                text, body_start, f"cannot read {body!r}",
+                text,
+                body_start,
+                f"cannot read {body!r}",
                 "'name=size' documents a fixed size, e.g. 'rgb=3'",
             )
         if variadic:
@@ -348,7 +358,7 @@ def _parse_dim(text: str, token: str, start: int) -> Dim:
     if _IDENT.match(body):
         return VariadicDim(body, broadcast) if variadic else NamedDim(body, broadcast)
     if _GRID.match(body):
-        fixed = " ".join(re.split(r"[xX×]", body))
+        fixed = " ".join(re.split(r"[xX×]", body))  # noqa: RUF001
         raise SpecError(
             text, body_start, f"{body!r} is one token", f"dims are separated by spaces: {fixed!r}"
         )
@@ -394,14 +404,18 @@ class _ExprParser:
             hint = "use // for integer division, e.g. 'h//2'"
         else:
             hint = f"a dim expression may use {_SUPPORTED}"
-        raise SpecError(self.text, self.offset + pos, f"unknown operator or character {char!r}", hint)
+        raise SpecError(
+            self.text, self.offset + pos, f"unknown operator or character {char!r}", hint
+        )
 
     def fail(self, problem: str, hint: str = "") -> SpecError:
         if self.index < len(self.tokens):
             where = self.tokens[self.index][2]
         else:
             where = self.offset + len(self.body)
-        return SpecError(self.text, where, problem, hint or f"a dim expression may use {_SUPPORTED}")
+        return SpecError(
+            self.text, where, problem, hint or f"a dim expression may use {_SUPPORTED}"
+        )
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -409,7 +423,7 @@ class _ExprParser:
     def parse(self) -> Expr:
         expr = self.sum()
         if self.peek() is not None:
-            kind, value, _ = self.tokens[self.index]
+            _, value, _ = self.tokens[self.index]
             if value == ")":
                 raise self.fail("unbalanced parentheses: ')' without '('")
             raise self.fail(f"unexpected {value!r}", "an operator is missing between two terms")

@@ -45,12 +45,14 @@ def make_function(specs: list[str], returns: str | None) -> Any:
         return f(x0, x1, x2)
 
     fn = {1: f1, 2: f2, 3: f3}[len(specs)]
-    fn.__annotations__ = {p: Float[Tensor, s] for p, s in zip(params, specs)}
+    fn.__annotations__ = {p: Float[Tensor, s] for p, s in zip(params, specs, strict=True)}
     fn.__annotations__["return"] = Float[Tensor, returns] if returns is not None else None
     return fn
 
 
-def realize(spec: str, sizes: dict[str, int], batch: tuple[int, ...], extra: tuple[int, ...]) -> tuple[int, ...]:
+def realize(
+    spec: str, sizes: dict[str, int], batch: tuple[int, ...], extra: tuple[int, ...]
+) -> tuple[int, ...]:
     """A shape that matches `spec` under the bindings `sizes` and `*batch`=batch (`...`
     and `_` take sizes from `extra`), so that most drawn calls pass and the fast path
     answers on its own."""

@@ -6,7 +6,6 @@ string annotations.
 """
 
 import dataclasses
-from typing import Optional, Union
 
 import numpy as np
 import pytest
@@ -106,7 +105,8 @@ def test_22_vs_23_labels_name_function_argument_axis_binding_and_fix() -> None:
     assert "axis 1 (h) has size 22, but h=23" in message
     assert "h=23 (from logits axis 1)" in message
     assert "*batch=(2,) (from logits axis 0)" in message
-    assert "off by 1" in message and "align_labels" in message
+    assert "off by 1" in message
+    assert "align_labels" in message
 
 
 def test_missing_channel_dim_suggests_unsqueeze() -> None:
@@ -150,7 +150,7 @@ def test_return_value_is_checked_against_the_calls_bindings() -> None:
 
 
 def test_not_an_array_is_reported_as_such() -> None:
-    with pytest.raises(ShapeError, match="expected a torch.Tensor, got a list"):
+    with pytest.raises(ShapeError, match=r"expected a torch\.Tensor, got a list"):
         binary_loss([1, 2], zeros(1, 23, 23, 1))  # type: ignore[arg-type]
     with pytest.raises(ShapeError, match=r"torch.as_tensor\(logits\)"):
         binary_loss(np.zeros((1, 23, 23, 1), np.float32), zeros(1, 23, 23, 1))  # type: ignore[arg-type]
@@ -189,7 +189,9 @@ def test_broadcast_dims_accept_one() -> None:
 
 def test_broadcast_variadic_merges_shapes() -> None:
     @check
-    def f(x: Float[Tensor, "*#batch c"], y: Float[Tensor, "*#batch c"]) -> Float[Tensor, "*#batch c"]:
+    def f(
+        x: Float[Tensor, "*#batch c"], y: Float[Tensor, "*#batch c"]
+    ) -> Float[Tensor, "*#batch c"]:
         return x + y
 
     f(zeros(4, 1, 3), zeros(1, 5, 3))
@@ -290,7 +292,9 @@ def test_same_name_variadic_and_single_across_arguments_is_a_spec_error() -> Non
 
 def test_keyword_arguments_and_defaults() -> None:
     @check
-    def f(x: Float[Tensor, "n"], y: Optional[Float[Tensor, "n"]] = None, *, scale: float = 1.0) -> None:
+    def f(
+        x: Float[Tensor, "n"], y: Float[Tensor, "n"] | None = None, *, scale: float = 1.0
+    ) -> None:
         pass
 
     f(zeros(3))
@@ -322,7 +326,9 @@ def test_star_args_and_kwargs_check_each_item() -> None:
 
 def test_union_of_array_types_and_none() -> None:
     @check
-    def f(x: Union[Float[Tensor, "n"], Float[np.ndarray, "n"]], y: Float[Tensor, "n"] | None) -> None:
+    def f(
+        x: Float[Tensor, "n"] | Float[np.ndarray, "n"], y: Float[Tensor, "n"] | None
+    ) -> None:
         pass
 
     f(zeros(3), None)
@@ -377,7 +383,7 @@ def test_methods_static_and_class_methods() -> None:
     m.forward(zeros(2, 3))
     Model.norm(zeros(3))
     Model.make(zeros(3))
-    with pytest.raises(ShapeError, match="Model.forward"):
+    with pytest.raises(ShapeError, match=r"Model\.forward"):
         m.forward(zeros(3))
     with pytest.raises(ShapeError):
         Model.make(zeros(3, 1))

@@ -24,7 +24,9 @@ def masked_mean(x: Float[Tensor, "b n"], mask: Int[Tensor, "b n"]) -> Float[Tens
 
 
 @check
-def paired(x: Float[Tensor, "*batch h w c"], y: Float[Tensor, "*batch h w c"]) -> Float[Tensor, "*batch"]:
+def paired(
+    x: Float[Tensor, "*batch h w c"], y: Float[Tensor, "*batch h w c"]
+) -> Float[Tensor, "*batch"]:
     return (x - y).abs().sum((-3, -2, -1))
 
 
@@ -69,7 +71,11 @@ def test_asyncio_tasks_bind_per_call() -> None:
 
     async def task(k: int) -> int:
         raised = 0
-        x, good, bad = torch.ones(k + 1, 3), torch.ones(k + 1, 3, dtype=torch.long), torch.ones(k + 2, 3, dtype=torch.long)
+        x, good, bad = (
+            torch.ones(k + 1, 3),
+            torch.ones(k + 1, 3, dtype=torch.long),
+            torch.ones(k + 2, 3, dtype=torch.long),
+        )
         for i in range(300):
             if i % 3 == 0:
                 try:
@@ -159,7 +165,9 @@ def test_environment_switch_returns_functions_unchanged() -> None:
 
 
 def test_import_shapeguard_imports_neither_torch_nor_mypy() -> None:
-    result = _run("import sys, shapeguard; print(sorted(m for m in ('torch', 'mypy') if m in sys.modules))")
+    result = _run(
+        "import sys, shapeguard; print(sorted(m for m in ('torch', 'mypy') if m in sys.modules))"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
@@ -167,6 +175,20 @@ def test_import_shapeguard_imports_neither_torch_nor_mypy() -> None:
 def test_public_dtype_families_are_jaxtypings_own() -> None:
     import jaxtyping
 
-    for name in ("Float", "Int", "Bool", "Shaped", "Integer", "UInt", "Num", "Real", "Inexact",
-                 "Complex", "Float32", "Int64", "UInt8", "BFloat16"):
+    for name in (
+        "Float",
+        "Int",
+        "Bool",
+        "Shaped",
+        "Integer",
+        "UInt",
+        "Num",
+        "Real",
+        "Inexact",
+        "Complex",
+        "Float32",
+        "Int64",
+        "UInt8",
+        "BFloat16",
+    ):
         assert getattr(shapeguard, name) is getattr(jaxtyping, name), name

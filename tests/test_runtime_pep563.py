@@ -26,12 +26,12 @@ def test_malformed_string_reaches_shapeguards_parser_at_decoration() -> None:
     def f(x: Float[Tensor, "23x23x1"]) -> None:
         pass
 
-    with pytest.raises((SpecError, ValueError), match="23 23 1|one token|commas|Axes"):
+    with pytest.raises((SpecError, ValueError), match=r"23 23 1|one token|commas|Axes"):
         check(f)
 
 
 def test_unresolvable_annotation_names_the_function() -> None:
-    def f(x: Missing[Tensor, "n"]) -> None:  # type: ignore[name-defined]  # noqa: F821
+    def f(x: Missing[Tensor, "n"]) -> None:  # type: ignore[name-defined]
         pass
 
     with pytest.raises(SpecError, match=r"cannot resolve the annotations of .*f: name 'Missing'"):
