@@ -8,8 +8,6 @@ shapeguard <= 2x hand-written asserts and <= 1/10 of jaxtyping+beartype on every
 decorating a function once <= 100 µs. `--check-targets` exits 1 when a target is missed.
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import platform

@@ -23,7 +23,7 @@ fast path at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._contract import ArrayContract
@@ -96,16 +96,47 @@ def check_array(spec: FastArray, x: Any, shapes: tuple[Any, ...]) -> tuple[Any, 
 # --- compiling ---------------------------------------------------------------------------
 
 
-def _axes(dims: tuple[Dim, ...], start: int, stop: int) -> slice:
-    """The slice of a shape that holds dims[start:stop] of a spec (one variadic at most)."""
-    n = len(dims)
-    vi = next((i for i, d in enumerate(dims) if isinstance(d, VariadicDim)), None)
-    if vi is None:
-        return slice(start, stop)
-    # Axes before the variadic count from the front, axes after it from the end.
-    lo = start if start <= vi else start - n
-    hi = stop if stop <= vi else (stop - n if stop < n else None)
-    return slice(lo, hi)
+class _Facts:
+    """What the compiler needs to know of one contract, computed once per annotation."""
+
+    __slots__ = ("expressible", "fixed", "keys", "names", "ndims", "variadic_at")
+
+    def __init__(self, dims: tuple[Dim, ...]) -> None:
+        self.ndims = len(dims)
+        self.variadic_at = next((i for i, d in enumerate(dims) if isinstance(d, VariadicDim)), None)
+        # Equal keys mean equal sizes: the canonical spelling of a dim that promises a size.
+        # `_` and `...` promise nothing: None, and no run may contain one.
+        self.keys: tuple[str | None, ...] = tuple(str(d) if _comparable(d) else None for d in dims)
+        self.names = [
+            d.name for d in dims if isinstance(d, (NamedDim, VariadicDim)) and d.name is not None
+        ]
+        self.fixed = [(i, d.size) for i, d in enumerate(dims) if isinstance(d, FixedDim)]
+        self.expressible = len(set(self.names)) == len(self.names) and all(
+            _comparable(d)
+            or isinstance(d, AnyDim)
+            or (isinstance(d, VariadicDim) and d.name is None)
+            for d in dims
+        )
+
+    def axes(self, start: int, stop: int) -> slice:
+        """The slice of a shape that holds dims[start:stop] (one variadic at most)."""
+        vi, n = self.variadic_at, self.ndims
+        if vi is None:
+            return slice(start, stop)
+        # Axes before the variadic count from the front, axes after it from the end.
+        lo = start if start <= vi else start - n
+        hi = stop if stop <= vi else (stop - n if stop < n else None)
+        return slice(lo, hi)
+
+
+_facts: dict[ArrayContract, _Facts] = {}
+
+
+def _facts_of(contract: ArrayContract) -> _Facts:
+    facts = _facts.get(contract)
+    if facts is None:
+        facts = _facts[contract] = _Facts(contract.spec.dims)
+    return facts
 
 
 def _comparable(dim: Dim) -> bool:
@@ -115,75 +146,68 @@ def _comparable(dim: Dim) -> bool:
     return isinstance(dim, VariadicDim) and dim.name is not None and not dim.broadcast
 
 
-def _names(dims: tuple[Dim, ...]) -> list[str]:
-    return [d.name for d in dims if isinstance(d, (NamedDim, VariadicDim)) and d.name is not None]
-
-
-def _find_run(kept: list[tuple[Dim, ...]], run: tuple[Dim, ...]) -> tuple[int, slice] | None:
-    """An earlier kept spec containing `run` as consecutive dims: (its index, axes)."""
-    if not run or not all(_comparable(d) for d in run):
+def _find_run(kept: list[_Facts], run: tuple[str | None, ...]) -> tuple[int, slice] | None:
+    """An earlier kept spec containing the keys `run` consecutively: (its index, axes)."""
+    if not run or None in run:
         return None
-    for k, dims in enumerate(kept):
-        for start in range(len(dims) - len(run) + 1):
-            if dims[start : start + len(run)] == run:
-                return k, _axes(dims, start, start + len(run))
+    for k, facts in enumerate(kept):
+        keys = facts.keys
+        for start in range(len(keys) - len(run) + 1):
+            if keys[start : start + len(run)] == run:
+                return k, facts.axes(start, start + len(run))
     return None
 
 
 class _Compiler:
     def __init__(self) -> None:
-        self.kept: list[tuple[Dim, ...]] = []  # specs of the arrays whose shapes are kept
+        self.kept: list[_Facts] = []  # the arrays whose shapes are kept, in order
         self.bound: set[str] = set()
 
     def add(self, index: int, contract: ArrayContract) -> FastArray | None:
-        if contract.array_type is None:
-            return None
-        dims = contract.spec.dims
-        base = FastArray(
-            index, contract.array_type, contract.dtype_ok, contract.exact_rank, contract.min_rank
+        facts = _facts_of(contract)
+        if contract.array_type is None or not facts.expressible:
+            return None  # broadcast dims, expressions, a name twice in one array
+        base = (
+            index,
+            contract.array_type,
+            contract.dtype_ok,
+            contract.exact_rank,
+            contract.min_rank,
         )
-        names = _names(dims)
-        if len(set(names)) != len(names):
-            return None  # "n n": a name twice in one array
-        found = _find_run(self.kept, dims)
+        found = _find_run(self.kept, facts.keys)
         if found is not None:
-            return replace(base, expect_from=found[0], expect_run=found[1])
+            return FastArray(*base, expect_from=found[0], expect_run=found[1])
         # The longest leading run shared with an earlier array; after it, only new names,
         # `_` and fixed sizes (in one consecutive block).
         shared_len, shared = 0, None
-        for length in range(len(dims), 0, -1):
-            shared = _find_run(self.kept, dims[:length])
+        for length in range(facts.ndims - 1, 0, -1):
+            shared = _find_run(self.kept, facts.keys[:length])
             if shared is not None:
                 shared_len = length
                 break
-        rest = dims[shared_len:]
-        if any(n in self.bound for n in _names(rest)):
+        if any(name in self.bound for name in _names_after(contract.spec.dims, shared_len)):
             return None  # a known name outside the shared run: needs the general path
-        fixed_at = [i for i, d in enumerate(dims) if isinstance(d, FixedDim) and i >= shared_len]
-        for i, d in enumerate(dims):
-            if i < shared_len:
-                continue
-            if isinstance(d, (FixedDim, NamedDim, VariadicDim)) and getattr(d, "broadcast", False):
-                return None
-            if not isinstance(d, (FixedDim, NamedDim, VariadicDim, AnyDim)):
-                return None  # an expression
-        if fixed_at and fixed_at != list(range(fixed_at[0], fixed_at[-1] + 1)):
+        fixed = [(i, size) for i, size in facts.fixed if i >= shared_len]
+        if fixed and fixed[-1][0] - fixed[0][0] != len(fixed) - 1:
             return None  # fixed sizes in two separate blocks
-        self.kept.append(dims)
-        self.bound.update(names)
-        extra: dict[str, Any] = {}
-        if shared is not None:
-            extra.update(
-                shared_from=shared[0], shared_own=_axes(dims, 0, shared_len), shared_run=shared[1]
-            )
-        if fixed_at:
-            extra.update(
-                fixed_own=_axes(dims, fixed_at[0], fixed_at[-1] + 1),
-                fixed_sizes=tuple(
-                    d.size for d in dims[fixed_at[0] : fixed_at[-1] + 1] if isinstance(d, FixedDim)
-                ),
-            )
-        return replace(base, **extra)
+        self.kept.append(facts)
+        self.bound.update(facts.names)
+        return FastArray(
+            *base,
+            shared_from=shared[0] if shared else None,
+            shared_own=facts.axes(0, shared_len),
+            shared_run=shared[1] if shared else slice(None),
+            fixed_own=facts.axes(fixed[0][0], fixed[-1][0] + 1) if fixed else None,
+            fixed_sizes=tuple(size for _, size in fixed),
+        )
+
+
+def _names_after(dims: tuple[Dim, ...], start: int) -> list[str]:
+    return [
+        d.name
+        for d in dims[start:]
+        if isinstance(d, (NamedDim, VariadicDim)) and d.name is not None
+    ]
 
 
 def compile_fast(

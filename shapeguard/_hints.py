@@ -33,10 +33,16 @@ _contracts: dict[Any, ArrayContract] = {}
 
 
 def array_contract(hint: Any) -> ArrayContract:
-    """The compiled contract of a jaxtyping annotation; one per annotation class."""
-    contract = _contracts.get(hint)
+    """The compiled contract of a jaxtyping annotation, one per distinct annotation.
+
+    Keyed by what the annotation says, not by the class object: jaxtyping builds a new
+    class each time a string annotation is evaluated (PEP 563), and those must neither
+    miss the cache nor grow it without bound.
+    """
+    key = (hint.dtype, hint.array_type, hint.dim_str, hint.dtypes)
+    contract = _contracts.get(key)
     if contract is None:
-        contract = _contracts[hint] = ArrayContract(hint)
+        contract = _contracts[key] = ArrayContract(hint)
     return contract
 
 
