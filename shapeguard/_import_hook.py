@@ -150,9 +150,18 @@ class _Patcher:
         for attr, value in list(vars(cls).items()):
             if attr == "__init__" and is_dataclass:
                 continue  # generated; the fields are checked below instead
-            replacement = self.patch(value, f"{self.name}.{cls.__qualname__}.{attr}")
+            where = f"{self.name}.{cls.__qualname__}.{attr}"
+            replacement = self.patch(value, where)
             if replacement is not value:
-                setattr(cls, attr, replacement)
+                try:
+                    setattr(cls, attr, replacement)
+                except (AttributeError, TypeError) as exc:  # a metaclass that forbids it
+                    warnings.warn(
+                        f"shapeguard's import hook left {where} unchecked: its class refused "
+                        f"the checked method ({exc}); decorate it with @shapeguard.check.",
+                        ImportHookWarning,
+                        stacklevel=2,
+                    )
         if is_dataclass and not _fields_already_checked(cls):
             where = f"{self.name}.{cls.__qualname__}"
             if _resolvable(lambda: _fields_want_check(cls), f"the fields of {where}"):

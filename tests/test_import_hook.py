@@ -341,3 +341,28 @@ def test_has_array_contract(hint: Any, expected: bool) -> None:
 
 def test_import_shapeguard_exports_the_hook() -> None:
     assert shapeguard.install_import_hook is install_import_hook
+
+
+def test_class_that_refuses_new_attributes_is_left_with_a_warning() -> None:
+    from shapeguard._import_hook import check_module
+
+    class Frozen(type):
+        def __setattr__(cls, name: str, value: Any) -> None:
+            raise AttributeError(f"{cls.__name__} is frozen")
+
+    module = ModuleType("sg_frozen_demo")
+
+    def forward(self: Any, x: Float[np.ndarray, " n"]) -> None:
+        pass
+
+    def loose(x: Float[np.ndarray, " n"]) -> None:
+        pass
+
+    forward.__module__ = loose.__module__ = "sg_frozen_demo"
+    Model = Frozen("Model", (), {"__module__": "sg_frozen_demo", "forward": forward})
+    module.Model = Model  # type: ignore[attr-defined]
+    module.loose = loose  # type: ignore[attr-defined]
+    with pytest.warns(ImportHookWarning, match=r"sg_frozen_demo\.Model\.forward unchecked"):
+        check_module(module)
+    assert not checked(vars(Model)["forward"])
+    assert checked(module.loose)  # type: ignore[attr-defined]
