@@ -1,180 +1,117 @@
 """shapeguard: tensor shape and dtype contracts, checked at run time, in mypy, and at the loss.
 
 This module is the one front door; the parts live in private modules beside it:
-`_spec` (the contract language), `_runtime` (`@check`), `mypy_plugin` (the static checker),
-`losses` (typed segmentation losses), `_diagnose` (mismatch explanations), `_cli`.
+`_spec` (the contract language, one parser for every part), `_runtime` (`@check`),
+`mypy_plugin/` (the static checker), `losses/` (typed segmentation losses), `_diagnose` and
+`_align` (mismatch explanations and label resizing), `_cli` (the `shapeguard` command).
+
+Names are loaded on first use (PEP 562): `import shapeguard` stays cheap for the mypy
+plugin, which needs only the parser, and for numpy-only programs.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-# Type checkers see the dtype families as `typing.Annotated`, exactly as jaxtyping declares
-# them: `Float[Tensor, "h w"]` is then plain `Tensor` to mypy-without-plugin and to
-# pyright, and the shapeguard mypy plugin reads the shape string off the `Annotated` form.
-# At run time they are jaxtyping's own classes (`shapeguard.Float is jaxtyping.Float`).
-if TYPE_CHECKING:
-    from typing import (
-        Annotated as BFloat16,
-    )
-    from typing import (
-        Annotated as Bool,
-    )
-    from typing import (
-        Annotated as Complex,
-    )
-    from typing import (
-        Annotated as Complex64,
-    )
-    from typing import (
-        Annotated as Complex128,
-    )
-    from typing import (
-        Annotated as Float,
-    )
-    from typing import (
-        Annotated as Float16,
-    )
-    from typing import (
-        Annotated as Float32,
-    )
-    from typing import (
-        Annotated as Float64,
-    )
-    from typing import (
-        Annotated as Inexact,
-    )
-    from typing import (
-        Annotated as Int,
-    )
-    from typing import (
-        Annotated as Int8,
-    )
-    from typing import (
-        Annotated as Int16,
-    )
-    from typing import (
-        Annotated as Int32,
-    )
-    from typing import (
-        Annotated as Int64,
-    )
-    from typing import (
-        Annotated as Integer,
-    )
-    from typing import (
-        Annotated as Num,
-    )
-    from typing import (
-        Annotated as Real,
-    )
-    from typing import (
-        Annotated as Shaped,
-    )
-    from typing import (
-        Annotated as UInt,
-    )
-    from typing import (
-        Annotated as UInt8,
-    )
-    from typing import (
-        Annotated as UInt16,
-    )
-    from typing import (
-        Annotated as UInt32,
-    )
-    from typing import (
-        Annotated as UInt64,
-    )
-else:
-    from jaxtyping import (
-        BFloat16 as BFloat16,
-    )
-    from jaxtyping import (
-        Bool as Bool,
-    )
-    from jaxtyping import (
-        Complex as Complex,
-    )
-    from jaxtyping import (
-        Complex64 as Complex64,
-    )
-    from jaxtyping import (
-        Complex128 as Complex128,
-    )
-    from jaxtyping import (
-        Float as Float,
-    )
-    from jaxtyping import (
-        Float16 as Float16,
-    )
-    from jaxtyping import (
-        Float32 as Float32,
-    )
-    from jaxtyping import (
-        Float64 as Float64,
-    )
-    from jaxtyping import (
-        Inexact as Inexact,
-    )
-    from jaxtyping import (
-        Int as Int,
-    )
-    from jaxtyping import (
-        Int8 as Int8,
-    )
-    from jaxtyping import (
-        Int16 as Int16,
-    )
-    from jaxtyping import (
-        Int32 as Int32,
-    )
-    from jaxtyping import (
-        Int64 as Int64,
-    )
-    from jaxtyping import (
-        Integer as Integer,
-    )
-    from jaxtyping import (
-        Num as Num,
-    )
-    from jaxtyping import (
-        Real as Real,
-    )
-    from jaxtyping import (
-        Shaped as Shaped,
-    )
-    from jaxtyping import (
-        UInt as UInt,
-    )
-    from jaxtyping import (
-        UInt8 as UInt8,
-    )
-    from jaxtyping import (
-        UInt16 as UInt16,
-    )
-    from jaxtyping import (
-        UInt32 as UInt32,
-    )
-    from jaxtyping import (
-        UInt64 as UInt64,
-    )
-
-from ._align import align_labels as align_labels
-from ._diagnose import diagnose as diagnose
-from ._errors import ShapeError as ShapeError
-from ._errors import SpecError as SpecError
-from ._import_hook import install_import_hook as install_import_hook
+from ._errors import ShapeError as ShapeError, SpecError as SpecError
 from ._reveal import reveal_shape as reveal_shape
-from ._runtime import Config as Config
-from ._runtime import assert_shape as assert_shape
-from ._runtime import check as check
-from ._runtime import config as config
-from ._spec import ShapeSpec as ShapeSpec
-from ._spec import parse_shape as parse_shape
+from ._spec import ShapeSpec as ShapeSpec, parse_shape as parse_shape
 
 __version__ = "0.1.0"
 
-# Explicit exports: under TYPE_CHECKING the dtype families are `Annotated as Float`, which
-# mypy --strict does not count as a re-export without this list.
+if TYPE_CHECKING:
+    # Type checkers see the dtype families as `typing.Annotated`, exactly as jaxtyping
+    # declares them: `Float[Tensor, "h w"]` is then plain `Tensor` to mypy without the
+    # plugin and to pyright, and the shapeguard plugin reads the shape string off the
+    # `Annotated` form. At run time they are jaxtyping's own classes.
+    from typing import (
+        Annotated as BFloat16,
+        Annotated as Bool,
+        Annotated as Complex,
+        Annotated as Complex64,
+        Annotated as Complex128,
+        Annotated as Float,
+        Annotated as Float16,
+        Annotated as Float32,
+        Annotated as Float64,
+        Annotated as Inexact,
+        Annotated as Int,
+        Annotated as Int8,
+        Annotated as Int16,
+        Annotated as Int32,
+        Annotated as Int64,
+        Annotated as Integer,
+        Annotated as Num,
+        Annotated as Real,
+        Annotated as Shaped,
+        Annotated as UInt,
+        Annotated as UInt8,
+        Annotated as UInt16,
+        Annotated as UInt32,
+        Annotated as UInt64,
+    )
+
+    from ._align import align_labels as align_labels
+    from ._diagnose import diagnose as diagnose
+    from ._import_hook import install_import_hook as install_import_hook
+    from ._runtime import (
+        Config as Config,
+        assert_shape as assert_shape,
+        check as check,
+        config as config,
+    )
+
+
+# name -> module that defines it, imported when the name is first used.
+_LAZY: dict[str, str] = {
+    "BFloat16": "jaxtyping",
+    "Bool": "jaxtyping",
+    "Complex": "jaxtyping",
+    "Complex64": "jaxtyping",
+    "Complex128": "jaxtyping",
+    "Float": "jaxtyping",
+    "Float16": "jaxtyping",
+    "Float32": "jaxtyping",
+    "Float64": "jaxtyping",
+    "Inexact": "jaxtyping",
+    "Int": "jaxtyping",
+    "Int8": "jaxtyping",
+    "Int16": "jaxtyping",
+    "Int32": "jaxtyping",
+    "Int64": "jaxtyping",
+    "Integer": "jaxtyping",
+    "Num": "jaxtyping",
+    "Real": "jaxtyping",
+    "Shaped": "jaxtyping",
+    "UInt": "jaxtyping",
+    "UInt8": "jaxtyping",
+    "UInt16": "jaxtyping",
+    "UInt32": "jaxtyping",
+    "UInt64": "jaxtyping",
+    "align_labels": "shapeguard._align",
+    "diagnose": "shapeguard._diagnose",
+    "install_import_hook": "shapeguard._import_hook",
+    "Config": "shapeguard._runtime",
+    "assert_shape": "shapeguard._runtime",
+    "check": "shapeguard._runtime",
+    "config": "shapeguard._runtime",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'shapeguard' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+# Explicit exports: mypy --strict does not count `Annotated as Float` as a re-export.
 __all__ = [
     "BFloat16",
     "Bool",
@@ -209,6 +146,7 @@ __all__ = [
     "check",
     "config",
     "diagnose",
+    "install_import_hook",
     "parse_shape",
     "reveal_shape",
 ]

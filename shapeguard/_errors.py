@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 
+# Tracebacks and reprs name the public path, `shapeguard.ShapeError`.
+__all__ = ["ShapeError", "SpecError"]
+
+
 class ShapeError(TypeError):
     """A value broke a shape or dtype contract at run time.
 
@@ -25,6 +29,10 @@ class SpecError(ValueError):
         self.hint = hint
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[str, int, str, str]]:
+        # Errors cross process boundaries (DataLoader workers): rebuild from the parts.
+        return (type(self), (self.spec, self.position, self.problem, self.hint))
+
     def render(self) -> str:
         """The message: the problem, the string with a caret under the bad token, a hint."""
         if not self.spec:  # a problem with an annotation as a whole, not inside a string
@@ -42,3 +50,7 @@ class SpecError(ValueError):
 def _repr_offset(text: str, position: int) -> int:
     """Column of `text[position]` inside `repr(text)`, less the opening quote."""
     return len(repr(text[:position])) - 2
+
+
+ShapeError.__module__ = "shapeguard"
+SpecError.__module__ = "shapeguard"

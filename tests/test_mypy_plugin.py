@@ -148,3 +148,15 @@ def test_mypy_did_not_crash(mypy_output: tuple[list[Finding], str]) -> None:
     _, raw = mypy_output
     assert "INTERNAL ERROR" not in raw
     assert "Traceback" not in raw
+
+
+def test_unsupported_mypy_major_gets_an_inactive_plugin(capsys: pytest.CaptureFixture[str]) -> None:
+    from mypy.plugin import Plugin
+
+    from shapeguard import mypy_plugin
+
+    assert mypy_plugin.plugin("2.4.1") is mypy_plugin.ShapeguardPlugin
+    inactive = mypy_plugin.plugin("3.0.0")
+    assert inactive is not mypy_plugin.ShapeguardPlugin
+    assert issubclass(inactive, Plugin)
+    assert "mypy 3.0.0 is not supported" in capsys.readouterr().err

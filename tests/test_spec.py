@@ -162,3 +162,17 @@ def specs(draw: st.DrawFn) -> ShapeSpec:
 @given(specs())
 def test_printing_a_spec_and_parsing_it_again_gives_the_same_tree(spec: ShapeSpec) -> None:
     assert parse_shape(str(spec)) == spec
+
+
+def test_errors_pickle_for_worker_processes() -> None:
+    import pickle
+
+    from shapeguard import ShapeError
+
+    with pytest.raises(SpecError) as info:
+        parse_shape("a,b")
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert str(copy) == str(info.value)
+    assert (copy.spec, copy.position, copy.problem) == ("a,b", 1, info.value.problem)
+    assert str(pickle.loads(pickle.dumps(ShapeError("message")))) == "message"
+    assert ShapeError.__module__ == "shapeguard"

@@ -13,10 +13,12 @@ the mismatch and the line of code that fixes it (`shapeguard.diagnose`).
 """
 
 from . import grid23 as grid23
-from ._generic import binary_cross_entropy as binary_cross_entropy
-from ._generic import binary_cross_entropy_channels_first as binary_cross_entropy_channels_first
-from ._generic import cross_entropy as cross_entropy
-from ._generic import cross_entropy_channels_first as cross_entropy_channels_first
+from ._generic import (
+    binary_cross_entropy as binary_cross_entropy,
+    binary_cross_entropy_channels_first as binary_cross_entropy_channels_first,
+    cross_entropy as cross_entropy,
+    cross_entropy_channels_first as cross_entropy_channels_first,
+)
 
 __all__ = [
     "binary_cross_entropy",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -311,5 +312,21 @@ def _alias_use(target: Instance, ctx: AnalyzeTypeContext) -> Type:
     return out
 
 
+SUPPORTED_MYPY_MAJOR = 2
+
+
+class _InactivePlugin(Plugin):
+    """What an unsupported mypy gets: nothing, rather than hooks built on private APIs that
+    may have changed under them."""
+
+
 def plugin(version: str) -> type[Plugin]:
+    major = version.split(".", 1)[0]
+    if not major.isdigit() or int(major) != SUPPORTED_MYPY_MAJOR:
+        print(
+            f"shapeguard.mypy_plugin: mypy {version} is not supported (mypy "
+            f"{SUPPORTED_MYPY_MAJOR}.x is); shape checks are off for this run",
+            file=sys.stderr,
+        )
+        return _InactivePlugin
     return ShapeguardPlugin
