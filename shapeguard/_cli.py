@@ -119,9 +119,9 @@ def load_settings(pyproject: Path | None) -> tuple[dict[str, Any], Path | None]:
 
     if pyproject is None:
         return {}, None
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
+    else:  # pragma: no cover - Python 3.10: mypy's own dependency
         import tomli as tomllib
     try:
         data = tomllib.loads(pyproject.read_text())

@@ -1,7 +1,9 @@
 """Second-pass cases: bare returns and annotated assignments (`shapeguard check` only).
 
-Expectations use the static tests' syntax: `# E: <text> [code]` on the reported line.
+Expectations use the static tests' syntax: an E-comment on the reported line.
 """
+
+# ruff: noqa: E501
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ def branches(x: Float[Tensor, "b h"], flag: bool) -> Float[Tensor, "b h"]:
     if flag:
         return x
     for _ in range(2):
-        while flag:
+        while x.dim() > 5:
             return x.unsqueeze(0)  # E: declared return shape is "b h" [shape]
     return x
 
@@ -54,7 +56,8 @@ def ignored(x: Float[Tensor, "b h"]) -> Float[Tensor, "h b"]:
 
 
 def literal() -> Float[Tensor, "2 3"]:
-    t: Float[Tensor, "2 3"] = torch.zeros(2, 3)
+    ok: Float[Tensor, "2 3"] = torch.zeros(2, 3)
+    del ok
     return torch.zeros(3, 2)  # E: "3 2"; declared return shape is "2 3" [shape]
 
 
