@@ -34,6 +34,7 @@ class ArrayContract:
     """The compiled form of one jaxtyping array annotation."""
 
     __slots__ = (
+        "accepted_dtypes",
         "annotation",
         "array_type",
         "dtype_family",
@@ -55,6 +56,8 @@ class ArrayContract:
         # dtype object -> bool, filled lazily; shared by every call of every function
         # using an equal annotation (jaxtyping caches the annotation classes).
         self.dtype_ok: dict[Any, bool] = {}
+        # The dtypes seen and found in the family: the fast path's test is `in` this set.
+        self.accepted_dtypes: set[Any] = set()
         self.min_rank = self.spec.min_rank
         self.exact_rank = self.min_rank if self.spec.variadic_index is None else -1
         self.steps: tuple[Step, ...] = lower(self.spec)
@@ -63,6 +66,8 @@ class ArrayContract:
         ok = self.dtype_ok.get(dtype)
         if ok is None:
             ok = self.dtype_ok[dtype] = dtype_in_family(dtype, self.dtypes)
+            if ok:
+                self.accepted_dtypes.add(dtype)
         return ok
 
     def __repr__(self) -> str:

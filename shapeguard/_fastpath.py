@@ -7,9 +7,9 @@ operations only:
 
 - an array whose dims are a run of an earlier array's dims is one comparison,
   `shape == earlier_shape[run]`;
-- any other array is copied once (`tuple(shape)`), its fixed dims compared with one
+- any other array has its fixed dims compared with one
   constant tuple, a leading run shared with an earlier array compared with one slice,
-  and its shape kept for the arrays after it.
+  and its shape object kept (not copied) for the arrays after it.
 
 Slices and tuple comparisons are also what torch.compile traces without a graph break.
 
@@ -36,7 +36,7 @@ class FastArray:
 
     index: int  # position among the call's values; -1 for the return value
     array_type: Any  # a class; Any so that isinstance leaves the value's type alone
-    dtype_ok: dict[Any, bool]  # the contract's dtype cache: dtype -> in the family
+    accepted_dtypes: set[Any]  # the contract's dtypes seen and found in the family
     exact_rank: int  # -1 when the spec has a variadic
     min_rank: int
     # Either: the whole shape equals shapes[expect_from][expect_run] ...
@@ -74,7 +74,7 @@ class FastKernel:
 
 def check_array(spec: FastArray, x: Any, shapes: tuple[Any, ...]) -> tuple[Any, ...] | None:
     """One array on the fast path: the kept shapes after it, or None on any doubt."""
-    if not isinstance(x, spec.array_type) or spec.dtype_ok.get(x.dtype) is not True:
+    if not isinstance(x, spec.array_type) or x.dtype not in spec.accepted_dtypes:
         return None
     shape = x.shape
     if spec.expect_from is not None:
@@ -82,7 +82,7 @@ def check_array(spec: FastArray, x: Any, shapes: tuple[Any, ...]) -> tuple[Any, 
     rank = len(shape)
     if rank != spec.exact_rank and (spec.exact_rank >= 0 or rank < spec.min_rank):
         return None
-    t = tuple(shape)
+    t = shape
     if (
         spec.shared_from is not None
         and t[spec.shared_own] != shapes[spec.shared_from][spec.shared_run]
@@ -170,7 +170,7 @@ class _Compiler:
         base = (
             index,
             contract.array_type,
-            contract.dtype_ok,
+            contract.accepted_dtypes,
             contract.exact_rank,
             contract.min_rank,
         )

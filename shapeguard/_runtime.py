@@ -648,31 +648,12 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
         _check_result(plan, values, result, b)
         return result
 
-    # The result is most often a run of an argument's dims ("*batch" of "*batch h w n"):
-    # that case is checked here without a call.
-    if result_spec is not None and result_spec.expect_from is not None:
-        r_type, r_ok = result_spec.array_type, result_spec.dtype_ok
-        r_from, r_run = result_spec.expect_from, result_spec.expect_run
-    else:
-        r_from = None
-
-    def finish(args: tuple[Any, ...], kwargs: dict[str, Any], values: Any, shapes: Any) -> Any:
-        """Call the function and check its result against the arguments' kept shapes."""
-        if others:
-            _check_others(plan, values)
-        result = fn(*args, **kwargs)
-        if r_from is not None:
-            if (
-                isinstance(result, r_type)
-                and r_ok.get(result.dtype) is True
-                and result.shape == shapes[r_from][r_run]
-            ):
-                return result
-        elif result_spec is not None:
+    def settle(
+        args: tuple[Any, ...], kwargs: dict[str, Any], values: Any, result: Any, shapes: Any
+    ) -> Any:
+        """The result checks that are not written out in the wrapper."""
+        if result_spec is not None:
             if check_array(result_spec, result, shapes) is not None:
-                return result
-        elif return_class is not None:
-            if isinstance(result, return_class):
                 return result
         elif return_other is None or _check_one(return_other, result, {}):
             return result
@@ -689,72 +670,80 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
             shapes = fast.check_args(values)
             if shapes is None:
                 return general(args, kwargs, values)
-            return finish(args, kwargs, values, shapes)
+            if others:
+                _check_others(plan, values)
+            return settle(args, kwargs, values, fn(*args, **kwargs), shapes)
 
         return wrapper
 
-    # The first array: nothing is kept before it, so it is always copied, never compared
-    # with an earlier shape.
+    # The first array: nothing is kept before it, so it is never compared with an earlier
+    # shape; its own shape object is kept for the second array and the result.
     first = specs[0]
     assert first.expect_from is None
     assert first.shared_from is None
-    i0, t0, ok0 = first.index, first.array_type, first.dtype_ok
+    i0, t0, ok0 = first.index, first.array_type, first.accepted_dtypes
     xr0, mr0 = first.exact_rank, first.min_rank
     fo0, fs0 = first.fixed_own, first.fixed_sizes
-
-    if len(specs) == 1:
-
-        def wrapper1(*args: Any, **kwargs: Any) -> Any:
-            values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
-            if values is None:
-                return fn(*args, **kwargs)
-            x = values[i0]
-            if not isinstance(x, t0) or ok0.get(x.dtype) is not True:
-                return general(args, kwargs, values)
-            s = x.shape
-            r = len(s)
-            if r != xr0 and (xr0 >= 0 or r < mr0):
-                return general(args, kwargs, values)
-            t = tuple(s)
-            if fo0 is not None and t[fo0] != fs0:
-                return general(args, kwargs, values)
-            return finish(args, kwargs, values, (t,))
-
-        return wrapper1
-
-    second = specs[1]
-    i1, t1, ok1 = second.index, second.array_type, second.dtype_ok
+    two = len(specs) == 2
+    second = specs[-1]
+    i1, t1, ok1 = second.index, second.array_type, second.accepted_dtypes
     ef1, er1 = second.expect_from, second.expect_run
+    whole1 = er1 == slice(None)
+    # The result, most often: a class (`-> None`), or a run of the first array's dims
+    # ("*batch" of "*batch h w n"); both are checked without a call.
+    r_expect = result_spec is not None and result_spec.expect_from == 0
+    if result_spec is not None:
+        r_type, r_ok, r_run = (
+            result_spec.array_type,
+            result_spec.accepted_dtypes,
+            result_spec.expect_run,
+        )
+    no_result_check = returns is None
 
-    def wrapper2(*args: Any, **kwargs: Any) -> Any:
+    def fast_wrapper(*args: Any, **kwargs: Any) -> Any:
         values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
         if values is None:
             return fn(*args, **kwargs)
         x = values[i0]
-        if not isinstance(x, t0) or ok0.get(x.dtype) is not True:
+        if not isinstance(x, t0) or x.dtype not in ok0:
             return general(args, kwargs, values)
-        s = x.shape
-        r = len(s)
+        kept = x.shape
+        r = len(kept)
         if r != xr0 and (xr0 >= 0 or r < mr0):
             return general(args, kwargs, values)
-        kept = tuple(s)
         if fo0 is not None and kept[fo0] != fs0:
             return general(args, kwargs, values)
-        # The second array: usually a run of the first one's dims.
-        x = values[i1]
-        if not isinstance(x, t1) or ok1.get(x.dtype) is not True:
-            return general(args, kwargs, values)
-        s = x.shape
-        if ef1 is not None:
-            if s != kept[er1]:
+        shapes = None
+        if two:
+            x = values[i1]
+            if not isinstance(x, t1) or x.dtype not in ok1:
                 return general(args, kwargs, values)
-            return finish(args, kwargs, values, (kept,))
-        shapes = check_array(second, x, (kept,))
-        if shapes is None:
-            return general(args, kwargs, values)
-        return finish(args, kwargs, values, shapes)
+            if ef1 is not None:
+                # Most often the same spec twice: the whole shape, no slice.
+                if x.shape != (kept if whole1 else kept[er1]):
+                    return general(args, kwargs, values)
+            else:
+                shapes = check_array(second, x, (kept,))
+                if shapes is None:
+                    return general(args, kwargs, values)
+        if others:
+            _check_others(plan, values)
+        result = fn(*args, **kwargs)
+        if no_result_check:
+            return result
+        if return_class is not None:
+            if isinstance(result, return_class):
+                return result
+        elif (
+            r_expect
+            and isinstance(result, r_type)
+            and result.dtype in r_ok
+            and result.shape == kept[r_run]
+        ):
+            return result
+        return settle(args, kwargs, values, result, shapes or (kept,))
 
-    return wrapper2
+    return fast_wrapper
 
 
 def _under_torch_compile() -> bool:
