@@ -90,12 +90,12 @@ def run_check(
         options.plugins.append(PLUGIN)
     _pin_display(options)
     options.export_types = True
-    _keep_asts(options, [s.module for s in sources])
+    own = {s.module for s in sources}
+    store = _Store.open(options)
+    _keep_asts(options, sorted(own), store.data.get("packages"))
 
     result = CheckResult(findings=[])
     result.sources = [(s.module, s.path or "", s.base_dir) for s in sources]
-    own = {s.module for s in sources}
-    store = _Store.open(options)
 
     for attempt in range(2):
         lines: list[str] = []
@@ -111,9 +111,11 @@ def run_check(
         rechecked: list[str] = []
         for module in sorted(own):
             state = built.graph.get(module)
-            if state is None or state.path is None or state.tree is None:
+            if state is None or state.path is None:
                 continue
-            if module in manager.rechecked_modules or not options.incremental:
+            if state.tree is not None and state.tree.defs and (
+                module in manager.rechecked_modules or not options.incremental
+            ):
                 found = _second_pass(state, built.types, manager)
                 rechecked.append(module)
                 store.put(module, _stamp(manager, module, state.path, options), found)
@@ -127,8 +129,14 @@ def run_check(
         if stale and attempt == 0 and options.incremental:
             for module, path in stale:
                 _forget(manager, module, path, options)
+            with contextlib.suppress(Exception):
+                manager.metastore.commit()  # the SQLite store (mypy's default) needs it
             fscache = FileSystemCache()
             continue
+        packages = sorted({m.split(".")[0] for m in built.graph} - {m.split(".")[0] for m in own})
+        if store.data.get("packages") != packages:
+            store.data["packages"] = packages
+            store.dirty = True
         store.save()
         result.checked_modules = sorted(own)
         result.rechecked = rechecked
@@ -159,7 +167,7 @@ def _pin_display(options: Any) -> None:
         options.output = None
 
 
-def _keep_asts(options: Any, modules: list[str]) -> None:
+def _keep_asts(options: Any, modules: list[str], packages: Any) -> None:
     """Keep the checked trees of the user's modules (and only theirs) after the build.
 
     mypy frees a module's statements once it is checked unless `preserve_asts` is set, and
@@ -168,10 +176,19 @@ def _keep_asts(options: Any, modules: list[str]) -> None:
     bodies are skipped on the per-module one: global on, per-module off for every module (a
     glob section matching all), on again for the user's modules (exact sections win).
     Neither option is part of mypy's cache key.
+
+    The glob makes mypy clone its options for every module (a few hundred ms over torch's
+    thousands); when the last run recorded which other top-level packages the build reaches,
+    one `pkg.*` section per package does the same by a dict lookup.
     """
     options.preserve_asts = True
     per_module = dict(options.per_module_options)
-    per_module["*.*"] = {**per_module.get("*.*", {}), "preserve_asts": False}
+    if isinstance(packages, list) and packages:
+        for package in packages:
+            key = f"{package}.*"
+            per_module[key] = {**per_module.get(key, {}), "preserve_asts": False}
+    else:
+        per_module["*.*"] = {**per_module.get("*.*", {}), "preserve_asts": False}
     for module in modules:
         per_module[module] = {**per_module.get(module, {}), "preserve_asts": True}
     options.per_module_options = per_module
