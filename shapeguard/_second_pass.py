@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from mypy.nodes import (
     AssignmentStmt,
     Block,
+    CallExpr,
     ClassDef,
     Decorator,
     Expression,
@@ -37,6 +38,7 @@ from mypy.nodes import (
     MypyFile,
     NameExpr,
     OverloadedFuncDef,
+    RefExpr,
     ReturnStmt,
     Statement,
     TempNode,
@@ -44,7 +46,7 @@ from mypy.nodes import (
     WhileStmt,
     WithStmt,
 )
-from mypy.types import CallableType, Type, get_proper_type
+from mypy.types import CallableType, Type, TypeVarType, get_proper_type
 
 from shapeguard._spec import AnyDim, Dim, ExprDim, NamedDim, ShapeSpec, VariadicDim, expr_names
 from shapeguard.mypy_plugin import _errors
@@ -192,6 +194,24 @@ def _compare(
     return detail, dtype_bad
 
 
+def _shape_of(expr: Expression, types: Mapping[Expression, Type]) -> Shaped | None:
+    """What the type map knows about `expr`'s shape, or None.
+
+    A call of a generic function declared `(x: T, ...) -> T` comes back from mypy's TypeVar
+    solving as the argument's own type, shape included: `align_labels(labels, like=logits)`
+    would read as still having the labels' shape. Unknown is the honest answer there.
+    """
+    if isinstance(expr, CallExpr) and isinstance(expr.callee, RefExpr):
+        node = expr.callee.node
+        if isinstance(node, Decorator):
+            node = node.func
+        sig = get_proper_type(node.type) if isinstance(node, FuncDef) and node.type else None
+        if isinstance(sig, CallableType) and isinstance(get_proper_type(sig.ret_type),
+                                                        TypeVarType):
+            return None
+    return read_shaped(types.get(expr))
+
+
 def _return(
     stmt: ReturnStmt,
     expr: Expression,
@@ -203,7 +223,7 @@ def _return(
     declared = scope.returns
     if declared is None:
         return
-    actual = read_shaped(types.get(expr))
+    actual = _shape_of(expr, types)
     if actual is None:
         return
     detail, dtype_bad = _compare(declared, actual, symbols)
@@ -237,7 +257,7 @@ def _assignment(
     declared = read_shaped(stmt.type)
     if declared is None:
         return
-    actual = read_shaped(types.get(stmt.rvalue))
+    actual = _shape_of(stmt.rvalue, types)
     if actual is None:
         return
     detail, dtype_bad = _compare(declared, actual, symbols)

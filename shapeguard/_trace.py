@@ -104,7 +104,7 @@ def _import(
             raise
         where = _innermost(exc.__traceback__, user_files) or (_display(path), 1)
         report.findings.append(Finding(
-            where[0], where[1], 0, "note",
+            where[0], where[1], 1, "note",
             f"not traced: importing {name} raised {_one_line(exc)}", "trace", source="trace",
         ))
         return None
@@ -309,9 +309,7 @@ def _load_factories(
 def _instance(owner: type, factories: dict[str, Callable[[], Any]]) -> tuple[Any, str | None]:
     import torch
 
-    keys = (f"{owner.__module__}:{owner.__qualname__}", f"{owner.__module__}.{owner.__qualname__}",
-            owner.__qualname__)
-    factory = next((factories[k] for k in keys if k in factories), None)
+    factory = _factory_for(owner, factories)
     try:
         with torch.device("meta"):
             if factory is not None:
@@ -324,6 +322,21 @@ def _instance(owner: type, factories: dict[str, Callable[[], Any]]) -> tuple[Any
             return owner(), None
     except Exception as exc:
         return None, f"constructing {owner.__qualname__} raised {_one_line(exc)}"
+
+
+def _factory_for(owner: type, factories: dict[str, Callable[[], Any]]) -> Callable[[], Any] | None:
+    """The factory registered for `owner`: keys are `module:Class` (or `module.Class`, or
+    `Class`); the module may be named from any import root (`pkg.models` or `models`)."""
+    module = owner.__module__
+    for key, factory in factories.items():
+        mod, sep, cls = key.rpartition(":")
+        if not sep:
+            mod, _, cls = key.rpartition(".")
+        if cls != owner.__qualname__:
+            continue
+        if not mod or mod == module or mod.endswith("." + module) or module.endswith("." + mod):
+            return factory
+    return None
 
 
 def _trace_callable(
@@ -416,25 +429,29 @@ def _finding(
 
     where = _innermost(exc.__traceback__, user_files)
     if isinstance(exc, ShapeError):
-        text = str(exc)
+        # The sizes are the tracer's own: an "off by N" hint about them would mislead.
+        text = "\n".join(
+            line for line in str(exc).split("\n")
+            if not (line.lstrip().startswith("fix:") and "off by" in line)
+        )
         if where is None:
             # Raised by the wrapper of the traced function: its return value.
             base = _def_site(fn, user_files)
             where = (base[0], returned_at[-1]) if base is not None and returned_at else base
         path, line = where or ("<unknown>", 1)
-        return Finding(path, line, 0, "error", f'Tracing "{name}" with {described}: {text}',
+        return Finding(path, line, 1, "error", f'Tracing "{name}" with {described}: {text}',
                        "shape", source="trace")
     path, line = where or _def_site(fn, user_files) or ("<unknown>", 1)
     message = _one_line(exc)
     if _is_meta_limitation(exc):
-        return Finding(path, line, 0, "note",
+        return Finding(path, line, 1, "note",
                        f'"{name}" could not be traced on meta tensors: {message}', "trace",
                        source="trace")
     if not _raised_by_torch(exc):
-        return Finding(path, line, 0, "note",
+        return Finding(path, line, 1, "note",
                        f'Tracing "{name}" with {described} raised {message}', "trace",
                        source="trace")
-    return Finding(path, line, 0, "error",
+    return Finding(path, line, 1, "error",
                    f'Tracing "{name}" with {described}: {message} (arguments that satisfy '
                    "its contract fail in its body)", "shape", source="trace")
 
@@ -485,7 +502,7 @@ def _def_site(fn: Callable[..., Any], user_files: dict[str, str]) -> tuple[str, 
 def _at_def(fn: Callable[..., Any], severity: str, message: str,
             user_files: dict[str, str]) -> Finding:
     path, line = _def_site(fn, user_files) or ("<unknown>", 1)
-    return Finding(path, line, 0, severity, message, "trace", source="trace")
+    return Finding(path, line, 1, severity, message, "trace", source="trace")
 
 
 def _display(path: str) -> str:
