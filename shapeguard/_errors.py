@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 # Tracebacks and reprs name the public path, `shapeguard.ShapeError`.
 __all__ = ["ShapeError", "SpecError"]
 

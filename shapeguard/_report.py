@@ -130,23 +130,22 @@ def explain_array(
         )
     shape = tuple(int(s) for s in value.shape)
     if not contract.accepts_dtype(value.dtype):
-        return _explain_dtype(contract, value.dtype, name)
+        return _explain_dtype(contract, value.dtype, name, _is_numpy(value))
     rank = len(shape)
     spec = str(contract.spec)
     if contract.exact_rank >= 0 and rank != contract.exact_rank:
         reason = f"rank {rank}, but {spec!r} has {contract.exact_rank} dims"
-        return reason, _reshape_hint(contract, shape, bindings, name)
+        return reason, _reshape_hint(contract, shape, bindings, name, _is_numpy(value))
     if rank < contract.min_rank:
         reason = f"rank {rank}, but {spec!r} needs at least {contract.min_rank} dims"
-        return reason, _reshape_hint(contract, shape, bindings, name)
+        return reason, _reshape_hint(contract, shape, bindings, name, _is_numpy(value))
     trial = dict(bindings)
     failed = match(contract.steps, shape, trial)
     if failed < 0:  # pragma: no cover - callers explain only failures
         return "it matches on replay", ""
     axis, kind, payload = contract.steps[failed]
-    return _explain_step(axis, kind, payload, shape, trial), _reshape_hint(
-        contract, shape, bindings, name
-    )
+    hint = _reshape_hint(contract, shape, bindings, name, _is_numpy(value))
+    return _explain_step(axis, kind, payload, shape, trial), hint
 
 
 def _explain_step(
@@ -180,21 +179,26 @@ def _names_in(expr: Any, bindings: dict[str, Any]) -> str:
     return ", ".join(f"{n}={bindings.get(n)}" for n in sorted(expr_names(expr)))
 
 
+# The conversion into a dtype family, for torch and for numpy.
 _TO_FAMILY = {
-    "Float": ".float()",
-    "Float32": ".float()",
-    "Float64": ".double()",
-    "Float16": ".half()",
-    "BFloat16": ".bfloat16()",
-    "Int": ".long()",
-    "Int64": ".long()",
-    "Int32": ".int()",
-    "Integer": ".long()",
-    "Bool": ".bool()",
+    "Float": (".float()", ".astype(np.float32)"),
+    "Float32": (".float()", ".astype(np.float32)"),
+    "Float64": (".double()", ".astype(np.float64)"),
+    "Float16": (".half()", ".astype(np.float16)"),
+    "BFloat16": (".bfloat16()", ""),
+    "Int": (".long()", ".astype(np.int64)"),
+    "Int64": (".long()", ".astype(np.int64)"),
+    "Int32": (".int()", ".astype(np.int32)"),
+    "Integer": (".long()", ".astype(np.int64)"),
+    "Bool": (".bool()", ".astype(bool)"),
 }
 
 
-def _explain_dtype(contract: ArrayContract, dtype: Any, name_: str) -> tuple[str, str]:
+def _is_numpy(value: Any) -> bool:
+    return type(value).__module__.startswith("numpy")
+
+
+def _explain_dtype(contract: ArrayContract, dtype: Any, name_: str, numpy: bool) -> tuple[str, str]:
     name = dtype_name(dtype)
     family = contract.dtype_family
     wanted = contract.dtypes if isinstance(contract.dtypes, tuple) else ()
@@ -205,7 +209,7 @@ def _explain_dtype(contract: ArrayContract, dtype: Any, name_: str) -> tuple[str
         and not w.startswith(("float8", "float4", "int2", "int4", "uint2", "uint4"))
     ]
     reason = f"dtype {name} is not in {family} ({', '.join(common) or 'any'})"
-    conversion = _TO_FAMILY.get(family)
+    conversion = _TO_FAMILY.get(family, ("", ""))[numpy]
     hint = f"convert it with {name_}{conversion}" if conversion else ""
     if family in ("Int", "Int64", "Integer") and name.startswith("float"):
         hint += (
@@ -216,35 +220,44 @@ def _explain_dtype(contract: ArrayContract, dtype: Any, name_: str) -> tuple[str
 
 
 def _reshape_hint(
-    contract: ArrayContract, shape: tuple[int, ...], bindings: dict[str, Any], name: str
+    contract: ArrayContract,
+    shape: tuple[int, ...],
+    bindings: dict[str, Any],
+    name: str,
+    numpy: bool = False,
 ) -> str:
     """A one-line fix when a unit dim or a moved channel axis would make the shape match."""
-    for candidate, fix in _candidate_fixes(shape):
+    for candidate, fix in _candidate_fixes(shape, name, numpy):
         if _fits(contract, candidate, bindings):
-            return f"{name}{fix} would match"
+            return f"{fix} would match"
     return _off_by_k(contract, shape, bindings)
 
 
-def _candidate_fixes(shape: tuple[int, ...]) -> list[tuple[tuple[int, ...], str]]:
+def _candidate_fixes(
+    shape: tuple[int, ...], name: str, numpy: bool
+) -> list[tuple[tuple[int, ...], str]]:
+    """(a reshaped shape, the expression that produces it), in the array library's words."""
     rank = len(shape)
     out: list[tuple[tuple[int, ...], str]] = []
     for d in range(rank):
         if shape[d] == 1:
-            out.append((shape[:d] + shape[d + 1 :], f".squeeze({d})"))
+            out.append((shape[:d] + shape[d + 1 :], f"{name}.squeeze({d})"))
     for d in range(rank + 1):
-        fix = ".unsqueeze(-1)" if d == rank else f".unsqueeze({d})"
+        axis = -1 if d == rank else d
+        fix = f"np.expand_dims({name}, {axis})" if numpy else f"{name}.unsqueeze({axis})"
         out.append(((*shape[:d], 1, *shape[d:]), fix))
     if rank >= 3:
+        verb = "transpose" if numpy else "permute"
         out.append(
             (
                 shape[:1] + shape[2:] + shape[1:2],
-                ".permute(" + _perm_first_to_last(rank) + ")  (channels-first to channels-last)",
+                f"{name}.{verb}({_perm_first_to_last(rank)})  (channels-first to channels-last)",
             )
         )
         out.append(
             (
                 shape[:1] + shape[-1:] + shape[1:-1],
-                ".permute(" + _perm_last_to_first(rank) + ")  (channels-last to channels-first)",
+                f"{name}.{verb}({_perm_last_to_first(rank)})  (channels-last to channels-first)",
             )
         )
     return out

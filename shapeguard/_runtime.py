@@ -39,6 +39,10 @@ from ._spec import parse_shape
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
+# pytest hides this module's frames from the tracebacks of failing tests: the report is in
+# the ShapeError's message, and the line that matters is the caller's.
+__tracebackhide__ = True
+
 _MISSING = object()
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
@@ -800,7 +804,8 @@ def _check_dataclass_fields(cls: type) -> None:
     if not fields:
         return
     original_init = cls.__init__  # type: ignore[misc]
-    where = f"{_short_path(inspect.getsourcefile(cls) or '?')}"
+    module = sys.modules.get(cls.__module__)
+    where = _short_path(getattr(module, "__file__", None) or f"<{cls.__module__}>")
 
     @functools.wraps(original_init)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:

@@ -43,7 +43,7 @@ def test_buggy_example_is_caught_with_its_fix(name):
     result = _run(name)
     assert result.returncode != 0, result.stdout
     last_line = result.stderr.strip().splitlines()
-    assert any(line.startswith("shapeguard._errors.ShapeError:") for line in last_line)
+    assert any(line.startswith("shapeguard.ShapeError:") for line in last_line)
     assert BUGGY[name] in result.stderr, result.stderr
     assert "why:" in result.stderr
     assert "loss " not in result.stdout  # the error came before any loss was computed

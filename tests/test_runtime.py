@@ -511,3 +511,33 @@ def test_config_disables_decoration() -> None:
 
 def test_decorating_twice_is_harmless() -> None:
     assert check(binary_loss) is binary_loss
+
+
+def test_numpy_fix_hints_speak_numpy() -> None:
+    @check
+    def f(x: Float[np.ndarray, "b h w 1"], labels: Int[np.ndarray, "b h w"]) -> None:
+        pass
+
+    with pytest.raises(ShapeError, match=r"np\.expand_dims\(x, -1\) would match"):
+        f(np.zeros((2, 4, 4), np.float32), np.zeros((2, 4, 4), np.int64))
+    with pytest.raises(ShapeError, match=r"labels\.astype\(np\.int64\)"):
+        f(np.zeros((2, 4, 4, 1), np.float32), np.zeros((2, 4, 4), np.float32))
+
+
+def test_dataclass_defined_without_source_file() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import dataclasses, numpy as np\n"
+        "from shapeguard import Float, ShapeError, check\n"
+        "S = check(dataclasses.dataclass(type('S', (), {'__annotations__': "
+        "{'x': Float[np.ndarray, 'n 2']}})))\n"
+        "S(np.zeros((3, 2)))\n"
+        "try:\n    S(np.zeros((3, 3)))\n"
+        "except ShapeError as e:\n    print(str(e).splitlines()[0])\n"
+    )
+    command = [sys.executable, "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("S() (<__main__>), field 'x'")
