@@ -122,11 +122,13 @@ class _Facts:
         """The slice of a shape that holds dims[start:stop] (one variadic at most)."""
         vi, n = self.variadic_at, self.ndims
         if vi is None:
-            return slice(start, stop)
-        # Axes before the variadic count from the front, axes after it from the end.
-        lo = start if start <= vi else start - n
-        hi = stop if stop <= vi else (stop - n if stop < n else None)
-        return slice(lo, hi)
+            lo, hi = start, stop
+        else:
+            # Axes before the variadic count from the front, axes after it from the end.
+            lo = start if start <= vi else start - n
+            hi = stop if stop <= vi else stop - n
+        # The whole shape is `slice(None)`: the wrappers compare it without slicing.
+        return slice(lo or None, None if stop == n else hi)
 
 
 _facts: dict[ArrayContract, _Facts] = {}

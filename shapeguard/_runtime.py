@@ -691,8 +691,10 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
     two = len(specs) == 2
     second = specs[-1]
     i1, t1, ok1 = second.index, second.array_type, second.accepted_dtypes
-    ef1, er1 = second.expect_from, second.expect_run
-    whole1 = er1 == slice(None)
+    er1 = second.expect_run
+    # How the second array is checked: 0, its whole shape is the first one's (the same spec
+    # twice, the most common case); 1, it is a run of the first one's dims; 2, general.
+    mode1 = 2 if second.expect_from is None else (0 if er1 == slice(None) else 1)
     # The result, most often: a class (`-> None`), or a run of the first array's dims
     # ("*batch" of "*batch h w n"); both are checked without a call.
     r_expect = result_spec is not None and result_spec.expect_from == 0
@@ -702,7 +704,8 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
             result_spec.accepted_dtypes,
             result_spec.expect_run,
         )
-    no_result_check = returns is None
+    # No return annotation: every result passes the isinstance test against `object`.
+    result_class = object if returns is None else return_class
 
     def fast_wrapper(*args: Any, **kwargs: Any) -> Any:
         values = args if len(args) == nparams and not kwargs else collect(args, kwargs)
@@ -722,9 +725,11 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
             x = values[i1]
             if not isinstance(x, t1) or x.dtype not in ok1:
                 return general(args, kwargs, values)
-            if ef1 is not None:
-                # Most often the same spec twice: the whole shape, no slice.
-                if x.shape != (kept if whole1 else kept[er1]):
+            if mode1 == 0:
+                if x.shape != kept:
+                    return general(args, kwargs, values)
+            elif mode1 == 1:
+                if x.shape != kept[er1]:
                     return general(args, kwargs, values)
             else:
                 shapes = check_array(second, x, (kept,))
@@ -733,10 +738,8 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
         if others:
             _check_others(plan, values)
         result = fn(*args, **kwargs)
-        if no_result_check:
-            return result
-        if return_class is not None:
-            if isinstance(result, return_class):
+        if result_class is not None:
+            if isinstance(result, result_class):
                 return result
         elif (
             r_expect
