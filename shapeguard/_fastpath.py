@@ -30,7 +30,7 @@ from ._contract import ArrayContract
 from ._spec import AnyDim, Dim, FixedDim, NamedDim, VariadicDim
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FastArray:
     """How the fast path checks one array (an argument, or the return value)."""
 
@@ -52,7 +52,7 @@ class FastArray:
     fixed_sizes: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FastKernel:
     """The compiled fast path of one function: its arrays in checking order."""
 
