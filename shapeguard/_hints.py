@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable
 from typing import Any, Union
 
 from ._contract import ArrayContract, match
@@ -206,6 +205,3 @@ def _contains_array(hint: Any) -> bool:
     if is_array_annotation(hint):
         return True
     return any(_contains_array(a) for a in typing.get_args(hint) if a is not Ellipsis)
-
-
-CheckFn = Callable[[Any, dict[str, Any]], bool]

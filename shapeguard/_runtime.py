@@ -1,11 +1,13 @@
 """`@check`: the runtime guard.
 
 At decoration time the signature is read once and compiled into a `_Plan`: for each
-annotated parameter its position, its name and its checker. A call then runs the plan over
-the arguments with one local dict of dim bindings (so calls are independent: thread-safe,
-async-safe, re-entrant), calls the function, and checks the return value against the same
-bindings. Only when a check fails does shapeguard spend time, replaying the checks to write
-a message that says where every dim was bound.
+annotated parameter its position, its name and its checker, and, for the common signatures,
+a fast kernel (`_fastpath`) that checks a whole call with a few tuple slices and comparisons.
+On any doubt the call takes the general path, which is the reference semantics: the plan run
+over the arguments with one local dict of dim bindings (so calls are independent:
+thread-safe, async-safe, re-entrant), then the return value against the same bindings. Only
+when a check fails does shapeguard spend time, replaying the checks to write a message that
+says where every dim was bound.
 """
 
 from __future__ import annotations
