@@ -182,10 +182,10 @@ class _Patcher:
     def decorate_fields(self, cls: type) -> None:
         # `check` on a class also decorates every annotated method, contract or not; the
         # hook has already taken care of the methods, so only the fields are wanted here.
-        from ._runtime import _check_dataclass_fields
+        from ._runtime import check_dataclass_fields
 
         try:
-            _check_dataclass_fields(cls)
+            check_dataclass_fields(cls)
         except SpecError as exc:
             where = f"{self.name}.{cls.__qualname__}"
             _add_note(exc, f"(raised while shapeguard's import hook checked {where})")
@@ -223,18 +223,7 @@ def _resolvable(wants: Callable[[], bool], where: str) -> bool:
 def _fields_already_checked(cls: type) -> bool:
     """True when `@check` was applied to the dataclass by hand (its `__init__` is then
     shapeguard's wrapper around the generated one)."""
-    init = vars(cls).get("__init__")
-    code = getattr(init, "__code__", None)
-    return code is not None and code.co_filename == _RUNTIME_FILE and hasattr(init, "__wrapped__")
-
-
-def _runtime_file() -> str:
-    from . import _runtime
-
-    return _runtime.__file__ or ""
-
-
-_RUNTIME_FILE = _runtime_file()
+    return bool(getattr(vars(cls).get("__init__"), "__shapeguard_checked__", False))
 
 
 def _add_note(exc: BaseException, note: str) -> None:

@@ -792,11 +792,16 @@ def _check_class(cls: type) -> type:
             if getattr(func, "__annotations__", None):
                 setattr(cls, name, check(attr))  # type: ignore[type-var]
     if dataclasses.is_dataclass(cls):
-        _check_dataclass_fields(cls)
+        check_dataclass_fields(cls)
     return cls
 
 
-def _check_dataclass_fields(cls: type) -> None:
+def check_dataclass_fields(cls: type) -> None:
+    """Check a dataclass's fields after its `__init__` (used by `check` and the import hook).
+
+    The wrapped `__init__` carries `__shapeguard_checked__`, so a second call does nothing."""
+    if getattr(vars(cls).get("__init__"), "__shapeguard_checked__", False):
+        return
     hints = _type_hints(cls)
     fields: list[tuple[str, Checker | ArrayContract]] = []
     for f in dataclasses.fields(cls):
@@ -830,6 +835,7 @@ def _check_dataclass_fields(cls: type) -> None:
                     _format(title, _annotation_text(checker), value, reason, replay, hint)
                 )
 
+    __init__.__shapeguard_checked__ = True  # type: ignore[attr-defined]
     cls.__init__ = __init__  # type: ignore[misc]
 
 
