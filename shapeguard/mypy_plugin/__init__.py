@@ -20,6 +20,7 @@ from mypy.nodes import (
     OverloadedFuncDef,
     TypeAlias,
     TypeInfo,
+    Var,
 )
 from mypy.options import Options
 from mypy.plugin import (
@@ -30,7 +31,8 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.types import CallableType, Instance, Type, get_proper_type
+from mypy.plugins.default import DefaultPlugin
+from mypy.types import CallableType, Instance, Overloaded, Type, TypeVarId, get_proper_type
 
 from ._annotations import TENSOR_FULLNAME, analyze_annotated, analyze_tensor
 from ._calls import Call
@@ -44,7 +46,7 @@ from ._contracts import (
 )
 from ._rules import METHOD_RULES, TENSOR, TENSOR_ATTRIBUTES, TENSOR_RULES, Rule, function_rule
 from ._stubs import Stub, load_stubs, typings_dirs
-from ._types import Shaped, read_shaped
+from ._types import Shaped, drop_solved_shapes, own_type_vars, read_shaped
 
 __version__ = "0.1.0"
 
@@ -73,6 +75,45 @@ def _signatures(node: object) -> tuple[list[CallableType], bool]:
     return [], False
 
 
+def _generic_returns(node: object) -> list[tuple[CallableType, frozenset[TypeVarId]]]:
+    """The signatures of a callee (function, method, or variable of a callable type) whose
+    return type mentions type variables of their own, with those variables' ids."""
+    if isinstance(node, Var):
+        typ = get_proper_type(node.type) if node.type is not None else None
+        sigs = [typ] if isinstance(typ, CallableType) else (
+            list(typ.items) if isinstance(typ, Overloaded) else [])
+    else:
+        sigs = _signatures(node)[0]
+    out = []
+    for sig in sigs:
+        ids = own_type_vars(sig)
+        if ids:
+            out.append((sig, ids))
+    return out
+
+
+def _drop_solved(generic: list[tuple[CallableType, frozenset[TypeVarId]]], typ: Type) -> Type:
+    # With overloads, the item mypy picked is not known here: drop what any generic item
+    # could have solved (dropping a shape is never wrong, only less precise).
+    for sig, ids in generic:
+        typ = drop_solved_shapes(sig.ret_type, typ, ids)
+    return typ
+
+
+def _solved_call(
+    generic: list[tuple[CallableType, frozenset[TypeVarId]]],
+    inner: Hook | None,
+    ctx: FunctionContext | MethodContext,
+) -> Type:
+    """A call of a generic callee shapeguard has no contract for: mypy's result (or the
+    default plugin's, whose hook this one stands in front of) minus solved shapes."""
+    typ = inner(ctx) if inner is not None else ctx.default_return_type
+    try:
+        return _drop_solved(generic, typ)
+    except Exception:
+        return typ
+
+
 def _contract_signatures(node: object) -> tuple[list[CallableType], bool] | None:
     sigs, is_method = _signatures(node)
     sigs = [s for s in sigs if signature_has_contract(s)]
@@ -99,6 +140,9 @@ class ShapeguardPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
         self._returns = ReturnChecker()
+        # Consulted for the generic callees whose results shapeguard cleans (see
+        # `_solved_call`): the first plugin with a hook wins, so ours must run mypy's.
+        self._default = DefaultPlugin(options)
         self._stubs = load_stubs()
         self._tensor_methods = frozenset(
             name.rpartition(".")[2] for name in self._stubs if name.startswith(TENSOR + ".")
@@ -138,6 +182,9 @@ class ShapeguardPlugin(Plugin):
         found = _contract_signatures(sym.node) if sym is not None else None
         if found is not None:
             return partial(self._contract_call, fullname, found[0], found[1])
+        generic = _generic_returns(sym.node) if sym is not None else []
+        if generic:
+            return partial(_solved_call, generic, self._default.get_function_hook(fullname))
         return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
@@ -153,10 +200,14 @@ class ShapeguardPlugin(Plugin):
             return None
         if method == "__call__" and info.has_base(MODULE):
             method = "forward"
-        found = _contract_signatures(info.get_method(method))
+        node = info.get_method(method)
+        found = _contract_signatures(node)
         if found is not None:
             name = f"{info.name}.{method}"
             return partial(self._contract_call, name, found[0], found[1])
+        generic = _generic_returns(node)
+        if generic:
+            return partial(_solved_call, generic, self._default.get_method_hook(fullname))
         return None
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
@@ -213,10 +264,12 @@ class ShapeguardPlugin(Plugin):
                 recv = None
             result = check_contract(call, recv, formals, read_shaped(sig.ret_type))
             self._returns.check(call, result)
+            default = _drop_solved(
+                [(s, ids) for s in sigs if (ids := own_type_vars(s))], ctx.default_return_type
+            )
             if result is None:
-                return ctx.default_return_type
-            return call.result_like(result, sig.ret_type if _is_any(ctx.default_return_type)
-                                    else ctx.default_return_type)
+                return default
+            return call.result_like(result, sig.ret_type if _is_any(default) else default)
         except Exception:
             return ctx.default_return_type
 

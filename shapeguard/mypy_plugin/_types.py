@@ -3,20 +3,27 @@
 The parsed spec rides on the analysed `Instance` (`Tensor`, `ndarray`, ...) in `extra_attrs`,
 under keys that are not identifiers, as two `Literal[str]` types: the canonical spelling of
 the shape and the dtype family name. Both survive assignment, the incremental cache and dmypy;
-joins, TypeVar solving and unhooked calls drop them, which reads back as "unknown".
+joins and unhooked calls drop them, which reads back as "unknown". TypeVar solving does not
+(mypy hands back the argument's own Instance): `drop_solved_shapes` removes them from the
+result of a generic call.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mypy.typeops import get_all_type_vars
 from mypy.types import (
+    CallableType,
     ExtraAttrs,
     Instance,
     LiteralType,
     NoneType,
     ProperType,
+    TupleType,
     Type,
+    TypeVarId,
+    TypeVarLikeType,
     UnionType,
     get_proper_type,
 )
@@ -228,3 +235,79 @@ def attach_to(typ: Type, shaped: Shaped | None, str_type: Instance) -> Type:
     if isinstance(proper, Instance):
         return attach(proper, shaped, str_type)
     return typ
+
+
+# -- shapes that TypeVar solving carried over ----------------------------------------------
+
+
+def erase_shapes(typ: Type) -> Type:
+    """`typ` with every shape and dtype family it carries, at any depth, removed."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance):
+        args = [erase_shapes(a) for a in proper.args]
+        attrs = proper.extra_attrs
+        carries = attrs is not None and (SHAPE_KEY in attrs.attrs or DTYPE_KEY in attrs.attrs)
+        if not carries and all(a is b for a, b in zip(args, proper.args, strict=True)):
+            return typ
+        new = proper.copy_modified(args=args)
+        if attrs is not None and carries:
+            rest = {k: v for k, v in attrs.attrs.items() if k not in (SHAPE_KEY, DTYPE_KEY)}
+            new.extra_attrs = (
+                ExtraAttrs(rest, set(attrs.immutable), attrs.mod_name) if rest else None
+            )
+        return new
+    if isinstance(proper, TupleType):
+        items = [erase_shapes(t) for t in proper.items]
+        if all(a is b for a, b in zip(items, proper.items, strict=True)):
+            return typ
+        return proper.copy_modified(items=items)
+    if isinstance(proper, UnionType):
+        items = [erase_shapes(t) for t in proper.items]
+        if all(a is b for a, b in zip(items, proper.items, strict=True)):
+            return typ
+        return UnionType(items, proper.line, proper.column)
+    if isinstance(proper, CallableType):
+        ret = erase_shapes(proper.ret_type)
+        arg_types = [erase_shapes(t) for t in proper.arg_types]
+        return proper.copy_modified(arg_types=arg_types, ret_type=ret)
+    return typ
+
+
+def own_type_vars(sig: CallableType) -> frozenset[TypeVarId]:
+    """The ids of the type variables a signature binds itself (not its class's) that its
+    return type mentions; empty for a non-generic return."""
+    if not sig.variables:
+        return frozenset()
+    ids = frozenset(v.id for v in sig.variables)
+    return frozenset(v.id for v in get_all_type_vars(sig.ret_type) if v.id in ids)
+
+
+def drop_solved_shapes(declared: Type, actual: Type, ids: frozenset[TypeVarId]) -> Type:
+    """The result type `actual` of a call of a signature returning `declared`, with the
+    shapes removed from every part that mypy solved from one of the type variables `ids`.
+
+    mypy solves `def f(x: T) -> T` to the argument's own Instance, shape included; but the
+    shape is a refinement mypy does not know: `T` promises the argument's class, not its
+    shape (`align_labels(labels, like=logits)` returns a `Tensor` of another grid). Parts of
+    `declared` without those variables (a `Float[Tensor, "b"]` of its own) keep theirs.
+    """
+    if not ids:
+        return actual
+    d = get_proper_type(declared)
+    if isinstance(d, TypeVarLikeType):
+        return erase_shapes(actual) if d.id in ids else actual
+    if not any(v.id in ids for v in get_all_type_vars(d)):
+        return actual
+    a = get_proper_type(actual)
+    if (
+        isinstance(d, Instance)
+        and isinstance(a, Instance)
+        and d.type is a.type
+        and len(d.args) == len(a.args)
+    ):
+        args = [drop_solved_shapes(x, y, ids) for x, y in zip(d.args, a.args, strict=True)]
+        return a.copy_modified(args=args)
+    if isinstance(d, TupleType) and isinstance(a, TupleType) and len(d.items) == len(a.items):
+        items = [drop_solved_shapes(x, y, ids) for x, y in zip(d.items, a.items, strict=True)]
+        return a.copy_modified(items=items)
+    return erase_shapes(actual)
