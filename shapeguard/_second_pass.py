@@ -10,12 +10,13 @@ function and compares:
 - `return <expr>` against the function's declared return contract,
 - `name: <contract> = <expr>` against the annotation,
 
-with the plugin's own comparison (`_compare_rigid`, the one `return <call>` uses) and its
-own message builders, so one finding reads the same whichever part found it.
+with the plugin's own comparison (`compare_to_declaration`, the one `return <call>` uses)
+and its own message builders, so one finding reads the same whichever part found it.
 
 Scope: dims named in the function's parameter annotations (and those of enclosing
-functions) are the function's symbols; any other name in a declared or inferred shape is
-free (bound by the return itself, or local) and treated as unknown. Unknown is never a
+functions) are the function's symbols. Any other name in the declared shape is free: bound
+by the return (or the assignment) itself, once, consistently within that shape, as at run
+time. Any other name in an inferred shape is a local of unknown size. Unknown is never a
 conflict. Imports mypy: only `shapeguard check` loads this module.
 """
 
@@ -48,9 +49,8 @@ from mypy.nodes import (
 )
 from mypy.types import CallableType, Type, TypeVarType, get_proper_type
 
-from shapeguard._spec import AnyDim, Dim, ExprDim, NamedDim, ShapeSpec, VariadicDim, expr_names
 from shapeguard.mypy_plugin import _errors
-from shapeguard.mypy_plugin._contracts import _compare_rigid
+from shapeguard.mypy_plugin._contracts import compare_to_declaration, localize, spec_names
 from shapeguard.mypy_plugin._types import Shaped, dtypes_conflict, read_shaped
 
 
@@ -150,35 +150,10 @@ def _function(
         for arg in sig.arg_types:
             shaped = read_shaped(arg)
             if shaped is not None and shaped.spec is not None:
-                symbols |= _names(shaped.spec)
+                symbols |= spec_names(shaped.spec)
         if not (func.is_generator or func.is_async_generator):
             returns = read_shaped(sig.ret_type)
     _walk(func.body.body, _Scope(func.name, returns), frozenset(symbols), types, out)
-
-
-def _names(spec: ShapeSpec) -> set[str]:
-    out: set[str] = set()
-    for dim in spec.dims:
-        if isinstance(dim, (NamedDim, VariadicDim)) and dim.name is not None:
-            out.add(dim.name)
-        elif isinstance(dim, ExprDim):
-            out |= expr_names(dim.expr)
-    return out
-
-
-def _localize(spec: ShapeSpec, symbols: frozenset[str]) -> ShapeSpec:
-    """`spec` with every name that is not a symbol of the scope made unknown."""
-    dims: list[Dim] = []
-    for dim in spec.dims:
-        if isinstance(dim, NamedDim) and dim.name not in symbols:
-            dims.append(AnyDim())
-        elif isinstance(dim, VariadicDim) and dim.name is not None and dim.name not in symbols:
-            dims.append(VariadicDim(None))
-        elif isinstance(dim, ExprDim) and not expr_names(dim.expr) <= symbols:
-            dims.append(AnyDim())
-        else:
-            dims.append(dim)
-    return ShapeSpec(tuple(dims))
 
 
 def _compare(
@@ -190,7 +165,8 @@ def _compare(
     dtype_bad = dtypes_conflict(actual.family, declared.family)
     detail: str | None = None
     if declared.spec is not None and actual.spec is not None:
-        detail = _compare_rigid(_localize(declared.spec, symbols), _localize(actual.spec, symbols))
+        free = spec_names(declared.spec) - symbols
+        detail = compare_to_declaration(declared.spec, localize(actual.spec, symbols), free)
     return detail, dtype_bad
 
 
@@ -261,16 +237,16 @@ def _assignment(
     if actual is None:
         return
     detail, dtype_bad = _compare(declared, actual, symbols)
-    where = f'Value assigned to "{stmt.lvalues[0].name}"'
+    target = stmt.lvalues[0].name
     if dtype_bad and actual.family is not None and declared.family is not None:
         out.append(PassFinding(
             stmt.rvalue.line, stmt.rvalue.column, "dtype",
-            _errors.argument_dtype(where, actual.family, declared.family),
+            _errors.assignment_dtype(target, actual.family, declared.family),
             declared.family, actual.family,
         ))
     if detail is not None and declared.spec is not None and actual.spec is not None:
         out.append(PassFinding(
             stmt.rvalue.line, stmt.rvalue.column, "shape",
-            _errors.argument_shape(where, actual.spec, declared.spec, detail),
+            _errors.assignment_shape(target, actual.spec, declared.spec, detail),
             str(declared.spec), str(actual.spec),
         ))

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 
-from mypy.types import CallableType
+from mypy.nodes import FuncItem
+from mypy.types import CallableType, get_proper_type
 
-from shapeguard._spec import NamedDim, ShapeSpec, VariadicDim
+from shapeguard._spec import AnyDim, Dim, ExprDim, NamedDim, ShapeSpec, VariadicDim, expr_names
 
 from . import _errors
 from ._calls import Arg, Call
 from ._stubs import SAME, Stub
 from ._types import Shaped, dtypes_conflict, read_alternatives, read_shaped
-from ._unify import Unifier, _Bound, _BoundRun
+from ._unify import VALUE, Unifier, _Bound, _BoundRun
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ class ReturnChecker:
 
     The call's type context is the declared return type exactly when the call is the
     returned expression (in argument position the context is the outer callee's formal).
+    Names of the declared return spec that no parameter annotation of the function (or of
+    an enclosing function) mentions are bound by the return itself, as at run time.
     """
 
     def check(self, call: Call, result: Shaped | None) -> None:
@@ -199,7 +203,13 @@ class ReturnChecker:
             message = _errors.return_dtype(f'"{call.name}"', result.family, declared.family)
             _errors.dtype_error(api, message, call.context)
         if declared.spec is not None and result.spec is not None:
-            detail = _compare_rigid(declared.spec, result.spec)
+            symbols = _scope_symbols(api)
+            names = spec_names(declared.spec)
+            if symbols is None:  # scope unreadable: nothing is rigid, nothing is local
+                detail = compare_to_declaration(declared.spec, result.spec, names)
+            else:
+                actual = localize(result.spec, symbols)
+                detail = compare_to_declaration(declared.spec, actual, names - symbols)
             if detail is not None:
                 message = _errors.return_shape(
                     f'"{call.name}"', result.spec, declared.spec, detail
@@ -207,19 +217,89 @@ class ReturnChecker:
                 _errors.shape_error(api, message, call.context)
 
 
-def _compare_rigid(declared: ShapeSpec, actual: ShapeSpec) -> str | None:
-    """Match `actual` against a declaration whose names are the current scope's own."""
+def _scope_symbols(api: object) -> frozenset[str] | None:
+    """The dim names of the parameter annotations of the functions being checked (innermost
+    and enclosing), or None when mypy's checker scope cannot be read."""
+    stack = getattr(getattr(api, "scope", None), "stack", None)
+    if not isinstance(stack, list):
+        return None
+    out: set[str] = set()
+    for item in stack:
+        if not isinstance(item, FuncItem):
+            continue
+        sig = get_proper_type(item.type) if item.type is not None else None
+        if not isinstance(sig, CallableType):
+            continue
+        for arg in sig.arg_types:
+            shaped = read_shaped(arg)
+            if shaped is not None and shaped.spec is not None:
+                out |= spec_names(shaped.spec)
+    return frozenset(out)
+
+
+def spec_names(spec: ShapeSpec) -> frozenset[str]:
+    """Every dim name a spec mentions: named dims, named variadics, names in expressions."""
+    out: set[str] = set()
+    for dim in spec.dims:
+        if isinstance(dim, (NamedDim, VariadicDim)) and dim.name is not None:
+            out.add(dim.name)
+        elif isinstance(dim, ExprDim):
+            out |= expr_names(dim.expr)
+    return frozenset(out)
+
+
+def localize(spec: ShapeSpec, symbols: Set[str]) -> ShapeSpec:
+    """`spec` with every name that is not one of the scope's `symbols` made unknown (a local
+    name of an inferred shape says nothing about its size)."""
+    dims: list[Dim] = []
+    for dim in spec.dims:
+        if isinstance(dim, NamedDim) and dim.name not in symbols:
+            dims.append(AnyDim())
+        elif isinstance(dim, VariadicDim) and dim.name is not None and dim.name not in symbols:
+            dims.append(VariadicDim(None))
+        elif isinstance(dim, ExprDim) and not expr_names(dim.expr) <= symbols:
+            dims.append(AnyDim())
+        else:
+            dims.append(dim)
+    return ShapeSpec(tuple(dims))
+
+
+def compare_to_declaration(
+    declared: ShapeSpec, actual: ShapeSpec, free: Set[str] = frozenset()
+) -> str | None:
+    """Why `actual` definitely conflicts with a declared spec (return or annotated value),
+    or None.
+
+    The declared spec's names are the current scope's own symbols (rigid: `b` matches only
+    `b` or an unknown), except the names in `free`: those are bound by this comparison, on
+    first occurrence, and must then match consistently within `declared` (a name that only
+    the return annotation mentions, like `n` in `(x: "b") -> "n"`).
+    """
     unifier = Unifier(symbols=True)
     for dim in declared.dims:
-        if isinstance(dim, NamedDim) and not dim.broadcast:
+        if isinstance(dim, NamedDim) and not dim.broadcast and dim.name not in free:
             unifier.dims[dim.name] = _Bound(NamedDim(dim.name), DECLARATION)
-        elif isinstance(dim, VariadicDim) and dim.name is not None and not dim.broadcast:
+        elif (
+            isinstance(dim, VariadicDim)
+            and dim.name is not None
+            and not dim.broadcast
+            and dim.name not in free
+        ):
             unifier.runs[dim.name] = _BoundRun((VariadicDim(dim.name),), DECLARATION)
-    conflict = unifier.match(declared, actual, "return")
+    conflict = unifier.match(declared, actual, VALUE)
     if conflict is not None:
         return conflict.detail
     found = unifier.finish()
     return found[0].detail if found else None
 
 
-__all__ = ["Formal", "ReturnChecker", "check_contract", "formals_of", "signature_has_contract"]
+__all__ = [
+    "Formal",
+    "ReturnChecker",
+    "check_contract",
+    "compare_to_declaration",
+    "formals_of",
+    "localize",
+    "signature_has_contract",
+    "spec_names",
+]

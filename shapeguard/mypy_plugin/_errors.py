@@ -80,6 +80,16 @@ def argument_dtype(where: str, actual: str, expected: str) -> str:
     return f"{where} has dtype {actual}; expected {expected}"
 
 
+def assignment_shape(target: str, actual: object, expected: object, detail: str) -> str:
+    """`Value assigned to "y" has shape "4 22 22"; expected "b h w": <detail>`."""
+    return f'Value assigned to "{target}" has shape {quote(actual)}; expected {quote(expected)}: ' \
+        f"{detail}"
+
+
+def assignment_dtype(target: str, actual: str, expected: str) -> str:
+    return f'Value assigned to "{target}" has dtype {actual}; expected {expected}'
+
+
 def return_shape(callee: str, actual: object, expected: object, detail: str) -> str:
     return (
         f"Value returned from {callee} has shape {quote(actual)}; "

@@ -28,6 +28,10 @@ from shapeguard._spec import (
 
 from ._dims import UNKNOWN, UNKNOWN_RUN, dim_of_expr, expr_of_dim, fold, make, plain, same, split
 
+#: The `arg` name for matching one whole value against a declaration (a return, an
+#: annotated assignment) rather than an argument of a call.
+VALUE = "the value"
+
 
 @dataclass(frozen=True)
 class Conflict:
@@ -153,7 +157,10 @@ class Unifier:
                 return None
             if old.source == "the declaration":
                 return f"{where} is {a}, expected {old.dim}"
-            source = f'from "{old.source}"' if old.source != arg else "earlier in this argument"
+            if old.source != arg:
+                source = f'from "{old.source}"'
+            else:
+                source = "earlier in this value" if arg == VALUE else "earlier in this argument"
             return f"{where} is {a}, but {name}={old.dim} {source}"
         if verdict is None and isinstance(old.dim, (NamedDim, ExprDim)) and isinstance(
             a, FixedDim
@@ -273,4 +280,4 @@ def _compare_runs(a: tuple[Dim, ...], b: tuple[Dim, ...], symbols: bool) -> str 
     return None
 
 
-__all__ = ["Conflict", "Unifier"]
+__all__ = ["VALUE", "Conflict", "Unifier"]

@@ -61,6 +61,15 @@ def literal() -> Float[Tensor, "2 3"]:
     return torch.zeros(3, 2)  # E: "3 2"; declared return shape is "2 3" [shape]
 
 
+def free_inconsistent(x: Float[Tensor, "2 3"]) -> Float[Tensor, "n n"]:
+    return x  # E: declared return shape is "n n": dim 1 is 3, but n=2 earlier in this value [shape]
+
+
+def free_assigned(x: Float[Tensor, "2 3"]) -> None:
+    y: Float[Tensor, "m m"] = x  # E: Value assigned to "y" has shape "2 3"; expected "m m": dim 1 is 3, but m=2 earlier in this value [shape]
+    del y
+
+
 # --- correct code: nothing may be reported below ----------------------------------------
 
 
@@ -71,6 +80,15 @@ def same(x: Float[Tensor, "*batch h w"]) -> Float[Tensor, "*batch h w"]:
 
 def free_return_names(x: Float[Tensor, "b h"]) -> Float[Tensor, "n"]:
     return x.flatten()
+
+
+def free_return_names_bind_once(x: Float[Tensor, "b h"]) -> Float[Tensor, "n b h"]:
+    return x.unsqueeze(0)
+
+
+def free_names_consistent(x: Float[Tensor, "3 3"]) -> Float[Tensor, "n n"]:
+    y: Float[Tensor, "m m"] = x
+    return y
 
 
 def free_local_names(x: Float[Tensor, "b"]) -> Float[Tensor, "b"]:
