@@ -6,14 +6,14 @@ from collections.abc import Set
 from dataclasses import dataclass
 
 from mypy.nodes import FuncItem
-from mypy.types import CallableType, get_proper_type
+from mypy.types import CallableType, Type, get_proper_type
 
 from shapeguard._spec import AnyDim, Dim, ExprDim, NamedDim, ShapeSpec, VariadicDim, expr_names
 
 from . import _errors
 from ._calls import Arg, Call
 from ._stubs import SAME, Stub
-from ._types import Shaped, dtypes_conflict, read_alternatives, read_shaped
+from ._types import Shaped, carried_instance, dtypes_conflict, read_alternatives, read_shaped
 from ._unify import VALUE, Unifier, _Bound, _BoundRun
 
 
@@ -77,9 +77,10 @@ def check_contract(
     """Unify, report definite conflicts, and return the result's shape (or None)."""
     unifier = Unifier(symbols=symbols)
     first_family: str | None = None
-    todo: list[tuple[str, Shaped | Formal, Shaped | None]] = []
+    todo: list[tuple[str, Shaped | Formal, Shaped | None, bool]] = []
     if receiver is not None and receiver.shaped is not None:
-        todo.append(("self", receiver.shaped, call.receiver))
+        todo.append(("self", receiver.shaped, call.receiver,
+                     _is_numpy(getattr(call.ctx, "type", None))))
     for formal in formals:
         arg = _actual(call, formal)
         if formal.binds_int:
@@ -88,12 +89,13 @@ def check_contract(
                 unifier.bind_int(formal.name, value, formal.name)
             continue
         if formal.alternatives:
-            todo.append((formal.name, formal, call.shaped(arg)))
+            todo.append((formal.name, formal, call.shaped(arg), False))
             continue
         if formal.shaped is None:
             continue
-        todo.append((formal.name, formal.shaped, call.shaped(arg)))
-    for name, pattern, actual in todo:
+        todo.append((formal.name, formal.shaped, call.shaped(arg),
+                     _is_numpy(arg.type if arg is not None else None)))
+    for name, pattern, actual, numpy in todo:
         if actual is None:
             continue
         if first_family is None:
@@ -111,7 +113,7 @@ def check_contract(
             )
         if pattern.spec is None or actual.spec is None:
             continue
-        conflict = unifier.match(pattern.spec, actual.spec, name)
+        conflict = unifier.match(pattern.spec, actual.spec, name, numpy=numpy)
         if conflict is not None:
             _errors.shape_error(
                 call.api,
@@ -144,7 +146,9 @@ def _pick_alternative(call: Call, unifier: Unifier, formal: Formal, actual: Shap
         dtype_bad = dtypes_conflict(actual.family, pattern.family)
         detail: str | None = None
         if pattern.spec is not None and actual.spec is not None:
-            conflict = trial.match(pattern.spec, actual.spec, formal.name)
+            conflict = trial.match(
+                pattern.spec, actual.spec, formal.name, numpy=_is_numpy(_arg_type(call, formal))
+            )
             detail = conflict.detail if conflict is not None else None
         if detail is None and not dtype_bad:
             return trial
@@ -162,6 +166,17 @@ def _pick_alternative(call: Call, unifier: Unifier, formal: Formal, actual: Shap
             call.context,
         )
     return unifier
+
+
+def _arg_type(call: Call, formal: Formal) -> Type | None:
+    arg = _actual(call, formal)
+    return arg.type if arg is not None else None
+
+
+def _is_numpy(typ: Type | None) -> bool:
+    """Whether a value is a NumPy array (fixes are spelled `np.expand_dims`, not `unsqueeze`)."""
+    inst = carried_instance(typ)
+    return inst is not None and inst.type.fullname.startswith("numpy.")
 
 
 def _where(name: str, callee: str) -> str:

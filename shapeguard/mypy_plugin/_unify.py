@@ -73,7 +73,61 @@ class Unifier:
         """Preset a binding (e.g. from an int argument of a library stub)."""
         self.dims.setdefault(name, _Bound(FixedDim(size), source))
 
-    def match(self, pattern: ShapeSpec, actual: ShapeSpec, arg: str) -> Conflict | None:
+    def match(
+        self, pattern: ShapeSpec, actual: ShapeSpec, arg: str, *, numpy: bool = False
+    ) -> Conflict | None:
+        """Bind `pattern`'s names against `actual`; the first definite conflict, if any.
+
+        When adding or dropping one unit dim would make `actual` match, the conflict says
+        so, in the runtime's words (`labels.unsqueeze(-1) would match`); `numpy` picks the
+        array library's spelling.
+        """
+        before = self.clone() if split(actual)[1] is None else None
+        found = self._match(pattern, actual, arg)
+        if found is None or before is None:
+            return found
+        hint = before._unit_dim_hint(pattern, actual, arg, numpy)
+        if hint is None:
+            return found
+        # The rank is the cause: a dim-by-dim complaint about misaligned axes misleads.
+        cause = f"rank {len(actual.dims)}" if found.detail.startswith("dim ") else found.detail
+        return Conflict(arg, actual, pattern, f"{cause}; {hint}")
+
+    def _unit_dim_hint(
+        self, pattern: ShapeSpec, actual: ShapeSpec, arg: str, numpy: bool
+    ) -> str | None:
+        """The one-line fix when squeezing or unsqueezing one axis of `actual` matches."""
+        dims = list(actual.dims)
+        n = len(dims)
+        name = arg if arg.isidentifier() and arg != "self" else ""
+        tries: list[tuple[list[Dim], str]] = []
+        for d, dim in enumerate(dims):
+            if isinstance(dim, FixedDim) and not dim.broadcast and dim.size == 1:
+                fix = f"{name}.squeeze({d})" if name else f"squeeze({d})"
+                tries.append((dims[:d] + dims[d + 1 :], f"dim {d} is an extra 1: {fix}"))
+        for d in range(n + 1):
+            axis = -1 if d == n else d
+            if numpy:
+                fix = f"np.expand_dims({name or 'x'}, {axis})"
+            else:
+                fix = f"{name}.unsqueeze({axis})" if name else f"unsqueeze({axis})"
+            last = pattern.dims[-1] if pattern.dims else None
+            if axis == -1 and isinstance(last, FixedDim) and last.size == 1:
+                why = f"the trailing 1 of {_quote(pattern)} is missing: {fix}"
+            elif axis == -1:
+                why = f"a trailing unit dim is missing: {fix}"
+            else:
+                why = f"a unit dim is missing at dim {axis}: {fix}"
+            tries.append(([*dims[:d], FixedDim(1), *dims[d:]], why))
+        for candidate, why in tries:
+            trial = self.clone()
+            if trial._match(pattern, make(candidate), arg) is None and not any(
+                c.arg == arg for c in trial.finish()
+            ):
+                return f"{why} would match"
+        return None
+
+    def _match(self, pattern: ShapeSpec, actual: ShapeSpec, arg: str) -> Conflict | None:
         pb, pv, pa = split(pattern)
         ab, av, aa = split(actual)
         pairs: list[tuple[Dim, Dim, int]] = []  # (pattern dim, actual dim, actual index)
@@ -246,6 +300,10 @@ class Unifier:
         parts = [f"{name}={b.dim}" for name, b in self.dims.items()]
         parts += [f"*{name}=({_show_run(b.dims)})" for name, b in self.runs.items()]
         return ", ".join(parts)
+
+
+def _quote(spec: ShapeSpec) -> str:
+    return f'"{spec}"'
 
 
 def _show_run(dims: Sequence[Dim]) -> str:
