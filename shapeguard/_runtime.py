@@ -37,7 +37,7 @@ from ._hints import (
     is_array_annotation,
 )
 from ._report import Replay, describe_union, explain_array, summarize
-from ._spec import parse_shape
+from ._spec import FixedDim, parse_shape
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -706,6 +706,8 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
             result_spec.accepted_dtypes,
             result_spec.expect_run,
         )
+    # A result of fixed sizes only (a scalar loss, "") is compared with a constant.
+    r_const = _fixed_shape(returns) if result_spec is not None and not r_expect else None
     # No return annotation: every result passes the isinstance test against `object`.
     result_class = object if returns is None else return_class
 
@@ -743,16 +745,29 @@ def _fast_wrapper(plan: _Plan, fast: FastKernel) -> Callable[..., Any]:
         if result_class is not None:
             if isinstance(result, result_class):
                 return result
+        elif r_expect:
+            if isinstance(result, r_type) and result.dtype in r_ok and result.shape == kept[r_run]:
+                return result
         elif (
-            r_expect
+            r_const is not None
             and isinstance(result, r_type)
             and result.dtype in r_ok
-            and result.shape == kept[r_run]
+            and result.shape == r_const
         ):
             return result
         return settle(args, kwargs, values, result, shapes or (kept,))
 
     return fast_wrapper
+
+
+def _fixed_shape(checker: Checker | ArrayContract | None) -> tuple[int, ...] | None:
+    """The shape a contract of fixed sizes only (`""`, `"23 23 1"`) allows, else None."""
+    if not isinstance(checker, ArrayContract):
+        return None
+    dims = checker.spec.dims
+    if not all(isinstance(d, FixedDim) and not d.broadcast for d in dims):
+        return None
+    return tuple(d.size for d in dims if isinstance(d, FixedDim))
 
 
 def _under_torch_compile() -> bool:
