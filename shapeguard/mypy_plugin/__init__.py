@@ -46,13 +46,22 @@ from ._contracts import (
 )
 from ._rules import METHOD_RULES, TENSOR, TENSOR_ATTRIBUTES, TENSOR_RULES, Rule, function_rule
 from ._stubs import Stub, load_stubs, typings_dirs
-from ._types import Shaped, drop_solved_shapes, own_type_vars, read_shaped
+from ._types import (
+    PAIR_RESULTS,
+    Shaped,
+    drop_solved_shapes,
+    own_type_vars,
+    pair_result,
+    read_shaped,
+)
 
 __version__ = "0.1.0"
 
 ANNOTATED_NAMES = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 REVEAL_SHAPE = "shapeguard._reveal.reveal_shape"
 MODULE = "torch.nn.modules.module.Module"
+#: The fields of the `PAIR_RESULTS` named tuples, by item index.
+PAIR_ITEMS = {"values": 0, "indices": 1}
 
 Hook = Callable[[Any], Type]
 
@@ -215,6 +224,8 @@ class ShapeguardPlugin(Plugin):
         rule = TENSOR_ATTRIBUTES.get(attr)
         if rule is not None and self._is_tensor(cls):
             return partial(_attribute, rule)
+        if cls in PAIR_RESULTS and attr in PAIR_ITEMS:
+            return partial(_pair_item, PAIR_ITEMS[attr])
         return None
 
     def _is_tensor(self, cls: str) -> bool:
@@ -243,7 +254,8 @@ class ShapeguardPlugin(Plugin):
                     and call.literal_str(call.get("reduction")) == "none"
                 ):
                     result = check_contract_quiet(call, recv, formals, stub.reduction_none)
-            self._returns.check(call, result)
+            if pair_result(ctx.default_return_type) is None:  # a tuple is no tensor contract
+                self._returns.check(call, result)
             return call.result(result)
         except Exception:
             return ctx.default_return_type
@@ -352,6 +364,23 @@ def _attribute(rule: Callable[[Shaped], Shaped | None], ctx: AttributeContext) -
 
         return attach_to(
             ctx.default_attr_type, result, ctx.api.named_generic_type("builtins.str", [])
+        )
+    except Exception:
+        return ctx.default_attr_type
+
+
+def _pair_item(index: int, ctx: AttributeContext) -> Type:
+    """`.values` / `.indices` of a (values, indices) named tuple: its item's shape."""
+    try:
+        pair = pair_result(ctx.type)
+        if pair is None or ctx.is_lvalue:
+            return ctx.default_attr_type
+        from ._types import attach_to
+
+        return attach_to(
+            ctx.default_attr_type,
+            read_shaped(pair.items[index]),
+            ctx.api.named_generic_type("builtins.str", []),
         )
     except Exception:
         return ctx.default_attr_type

@@ -38,7 +38,7 @@ from ._dims import (
     same,
     split,
 )
-from ._types import Shaped, is_bool_family, is_float_family, is_integer_family
+from ._types import Shaped, is_bool_family, is_float_family, is_integer_family, pair_result
 
 TENSOR = "torch._tensor.Tensor"
 
@@ -534,9 +534,18 @@ def _bool_value(expr: Expression) -> bool | None:
 
 
 def _max(call: Call) -> Shaped | None:
-    # `max(dim)` returns (values, indices): unknown; `max()` is a scalar; `max(other)` broadcasts.
+    """`max` / `min`, method or function. `max()` is a scalar; `max(other)` broadcasts;
+    `max(dim, keepdim)` returns a (values, indices) named tuple: the reduced shape is for
+    its values, and `Call.result` gives it (as Int64) to the indices too."""
+    if pair_result(call.ctx.default_return_type) is not None:  # the overload mypy picked
+        return _reduction()(call)
     if call.receiver is not None and not call.pos and not call.kw:
         return Shaped(call.receiver.family, ShapeSpec(()))
+    if call.receiver is None:
+        if len(call.pos) == 1 and not call.kw:
+            shaped = call.shaped(call.pos[0])
+            return Shaped(shaped.family, ShapeSpec(())) if shaped is not None else None
+        return None
     if call.pos and call.shaped(call.pos[0]) is not None:
         return _binary(call)
     return None
@@ -1047,6 +1056,8 @@ FUNCTION_RULES: dict[str, Rule] = {
     # reductions as functions
     **{f"torch._C._VariableFunctions.{name}": _reduction() for name in ("sum", "mean", "amax")},
     "torch._C._VariableFunctions.argmax": _reduction("Int64"),
+    "torch._C._VariableFunctions.max": _max,
+    "torch._C._VariableFunctions.min": _max,
     # functional
     "torch.nn.functional.cross_entropy": _class_loss(allow_probabilities=True),
     "torch.nn.functional.nll_loss": _class_loss(allow_probabilities=False),

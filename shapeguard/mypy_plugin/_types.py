@@ -228,13 +228,42 @@ def attach(inst: Instance, shaped: Shaped, str_type: Instance) -> Instance:
 
 
 def attach_to(typ: Type, shaped: Shaped | None, str_type: Instance) -> Type:
-    """`typ` carrying `shaped` if `typ` is an Instance; otherwise `typ` unchanged."""
+    """`typ` carrying `shaped` if `typ` is an Instance; otherwise `typ` unchanged.
+
+    A (values, indices) named tuple (`pair_result`) carries `shaped` on its values item and
+    the same shape, as Int64, on its indices item.
+    """
     if shaped is None or (shaped.spec is None and shaped.family is None):
         return typ
     proper = get_proper_type(typ)
     if isinstance(proper, Instance):
         return attach(proper, shaped, str_type)
+    pair = pair_result(typ)
+    if pair is not None:
+        values = attach_to(pair.items[0], shaped, str_type)
+        indices = attach_to(pair.items[1], Shaped("Int64", shaped.spec), str_type)
+        return pair.copy_modified(items=[values, indices])
     return typ
+
+
+#: The (values, indices) named tuples of `torch.return_types` whose items the reduction
+#: rules give shapes (`x.max(dim=1)`, `torch.min(x, 1, keepdim=True)`).
+PAIR_RESULTS = frozenset({"torch.return_types.max", "torch.return_types.min"})
+
+
+def pair_result(typ: Type | None) -> TupleType | None:
+    """`typ` if it is one of the `PAIR_RESULTS` named tuples, as mypy types them (a tuple of
+    two items whose fallback is the named tuple class); otherwise None."""
+    if typ is None:
+        return None
+    proper = get_proper_type(typ)
+    if (
+        isinstance(proper, TupleType)
+        and len(proper.items) == 2
+        and proper.partial_fallback.type.fullname in PAIR_RESULTS
+    ):
+        return proper
+    return None
 
 
 # -- shapes that TypeVar solving carried over ----------------------------------------------

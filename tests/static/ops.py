@@ -102,6 +102,20 @@ def reductions(x: Float[Tensor, "b h w n"]) -> None:
     reveal_shape(x.argmax(dim=-1))  # N: Revealed shape is Int64["b h w"]
     reveal_shape(x.sum(dim=(1, 2)))  # N: Revealed shape is Float["b n"]
     reveal_shape(x.max())  # N: Revealed shape is Float[""]
+    reveal_shape(x.max(dim=-1).values)  # N: Revealed shape is Float["b h w"]
+    reveal_shape(x.max(dim=-1).indices)  # N: Revealed shape is Int64["b h w"]
+    reveal_shape(x.min(1, keepdim=True).values)  # N: Revealed shape is Float["b 1 w n"]
+    reveal_shape(x.max(2, True)[1])  # N: Revealed shape is Int64["b h 1 n"]
+    values, indices = x.min(dim=0)
+    reveal_shape(values)  # N: Revealed shape is Float["h w n"]
+    reveal_shape(indices)  # N: Revealed shape is Int64["h w n"]
+    reveal_shape(torch.max(x, 1)[0])  # N: Revealed shape is Float["b w n"]
+    reveal_shape(torch.min(x, dim=-1, keepdim=True).indices)  # N: Revealed shape is Int64["b h w 1"]
+    reveal_shape(torch.max(x))  # N: Revealed shape is Float[""]
+    _per_row(x.max(dim=-1).values)  # E: Argument "v" to "_per_row" has shape "b h w"; expected "b" [shape]
+
+
+def _per_row(v: Float[Tensor, "b"]) -> None: ...
 
 
 def functional(x: Float[Tensor, "b n"], labels: Int[Tensor, "b"], img: Float[Tensor, "b 3 22 22"], y: Float[Tensor, "b 1"]) -> None:
