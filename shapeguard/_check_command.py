@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._output import SHAPEGUARD_CODES, Finding
+from ._output import SHAPEGUARD_CODES, Finding, is_ignored
 
 PLUGIN = "shapeguard.mypy_plugin"
 STORE_NAME = "shapeguard-check.json"
@@ -298,8 +298,7 @@ def _second_pass(state: Any, types: Any, manager: Any) -> list[Finding]:
         if f.code in disabled:
             continue
         severity = "error"
-        ignored = tree.ignored_lines.get(f.line)
-        if ignored is not None and (not ignored or f.code in ignored):
+        if is_ignored(tree.ignored_lines, f.line, f.code):
             severity = "silenced"  # kept to drop mypy's "unused type: ignore" for this line
         out.append(Finding(
             path, f.line, f.column + 1, severity, f.message, f.code,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+import tokenize
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 
 FORMATS = ("text", "json", "github")
@@ -69,6 +70,53 @@ def dedupe(findings: Iterable[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
+
+
+# -- `# type: ignore` comments ----------------------------------------------------------
+
+# What CPython's parser takes for a type-ignore comment (the comment starts with it), and
+# mypy's reading of what follows (`mypy.fastparse.parse_type_ignore_tag`).
+_TYPE_IGNORE = re.compile(r"#[ \t]*type:[ \t]*ignore(?![A-Za-z0-9])(?P<tag>.*)")
+_IGNORE_TAG = re.compile(r"\s*\[([^]#]*)\]\s*(#.*)?$")
+
+
+def is_ignored(ignored_lines: Mapping[int, Sequence[str]], line: int, code: str | None) -> bool:
+    """Whether a finding with `code` at `line` is silenced: the line has a bare
+    `# type: ignore` or one listing `code`. `ignored_lines` maps a line to its listed codes
+    ([] for a bare ignore), as mypy's `MypyFile.ignored_lines` and `ignored_lines()` do."""
+    codes = ignored_lines.get(line)
+    return codes is not None and (not codes or code in codes)
+
+
+def ignored_lines(path: str) -> dict[int, list[str]]:
+    """The `# type: ignore` comments of a source file, read with `tokenize` (a `#` inside a
+    string is not a comment): line -> listed codes, [] for a bare ignore. An unreadable file
+    has none; one that stops tokenizing keeps the comments read up to there."""
+    out: dict[int, list[str]] = {}
+    try:
+        with tokenize.open(path) as f:
+            for tok in tokenize.generate_tokens(f.readline):
+                if tok.type != tokenize.COMMENT:
+                    continue
+                m = _TYPE_IGNORE.match(tok.string)
+                if m is None:
+                    continue
+                codes = _ignore_codes(m["tag"])
+                if codes is not None:
+                    out[tok.start[0]] = codes
+    except (OSError, SyntaxError, UnicodeDecodeError, tokenize.TokenError):
+        pass
+    return out
+
+
+def _ignore_codes(tag: str) -> list[str] | None:
+    """[] for no tag (ignore everything), the listed codes, or None for a malformed tag."""
+    if not tag.strip() or tag.strip().startswith("#"):
+        return []
+    m = _IGNORE_TAG.match(tag)
+    if m is None:
+        return None
+    return [stripped for code in m[1].split(",") if (stripped := code.strip())]
 
 
 # -- text ------------------------------------------------------------------------------

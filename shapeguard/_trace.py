@@ -13,6 +13,8 @@ meta tensors too). A contract violation (`ShapeError`, from the function's own r
 contract or from any checked call inside) or a torch error from an op inside the body is a
 finding at the file:line of the innermost frame in the user's file. Failures caused by the
 meta device itself (`.item()`, data-dependent control flow) are notes: nothing is known.
+A finding on a line whose `# type: ignore` comment is bare or lists its code is dropped, as
+mypy's own findings are.
 
 Methods: the class is instantiated under `torch.device("meta")` with no arguments, or by a
 factory the user registers (`[tool.shapeguard] factories = {"pkg.mod:Model" =
@@ -36,7 +38,7 @@ from dataclasses import dataclass, field
 from types import ModuleType, TracebackType
 from typing import Any
 
-from ._output import Finding
+from ._output import Finding, ignored_lines, is_ignored
 from ._spec import AnyDim, ExprDim, FixedDim, NamedDim, ShapeSpec, VariadicDim, evaluate
 
 #: Sizes handed to named dims, in order; those equal to a fixed size in the contracts are
@@ -86,7 +88,24 @@ def trace_sources(
             continue
         for name, fn, owner in _checked_callables(module):
             _trace_callable(name, fn, owner, factory_fns, user_files, report)
+    _drop_ignored(report, user_files)
     return report
+
+
+def _drop_ignored(report: TraceReport, user_files: dict[str, str]) -> None:
+    """Drop the findings silenced by a `# type: ignore` comment on their line, as mypy's and
+    the second pass's are."""
+    real_paths = {display: real for real, display in user_files.items()}
+    comments: dict[str, dict[int, list[str]]] = {}
+
+    def kept(f: Finding) -> bool:
+        if f.path not in comments:
+            comments[f.path] = ignored_lines(real_paths.get(f.path, f.path))
+        return not is_ignored(comments[f.path], f.line, f.code)
+
+    report.findings = [f for f in report.findings if kept(f)]
+    for traced in report.traced:
+        traced.findings = [f for f in traced.findings if kept(f)]
 
 
 # -- finding the functions --------------------------------------------------------------

@@ -333,7 +333,9 @@ def test_explain_ok(capsys: pytest.CaptureFixture[str]) -> None:
 # -- --trace -------------------------------------------------------------------------------
 
 
-def test_trace(project: Path, full_run: object) -> None:
+@pytest.fixture(scope="session")
+def trace_run(project: Path, full_run: object) -> list[dict[str, Any]]:
+    """`check trace_pkg --trace`, JSON output: the findings (exit status 1)."""
     env = dict(os.environ, PYTHONPATH="")
     proc = subprocess.run(
         [sys.executable, "-m", "shapeguard._cli", "check", "trace_pkg", "--config-file",
@@ -342,16 +344,69 @@ def test_trace(project: Path, full_run: object) -> None:
         cwd=project, capture_output=True, text=True, env=env, timeout=600,
     )
     assert proc.returncode == 1, proc.stderr
-    found = json.loads(proc.stdout)
-    traced = {(f["line"], f["severity"]) for f in found if f["source"] == "trace"}
+    found: list[dict[str, Any]] = json.loads(proc.stdout)
+    return found
+
+
+def _trace_expectations(name: str) -> set[tuple[int, str]]:
     expected = set()
-    for lineno, line in enumerate((CASES / "trace_pkg" / "models.py").read_text().splitlines(),
+    for lineno, line in enumerate((CASES / "trace_pkg" / name).read_text().splitlines(),
                                   start=1):
         if "# TRACE: shape" in line:
             expected.add((lineno, "error"))
         elif "# TRACE: note" in line:
             expected.add((lineno, "note"))
-    assert traced == expected, found
+    return expected
+
+
+def _traced(found: list[dict[str, Any]], name: str) -> set[tuple[int, str]]:
+    return {(f["line"], f["severity"]) for f in found
+            if f["source"] == "trace" and f["path"] == f"trace_pkg/{name}"}
+
+
+def test_trace(trace_run: list[dict[str, Any]]) -> None:
+    found = trace_run
+    assert _traced(found, "models.py") == _trace_expectations("models.py"), found
     messages = " ".join(f["message"] for f in found if f["source"] == "trace")
     assert "b=13" in messages  # sizes are named in the message
     assert "Needy" not in messages  # traced through its factory, and correct
+
+
+def _line_ending(name: str, text: str) -> int:
+    lines = (CASES / "trace_pkg" / name).read_text().splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if line.endswith(text))
+
+
+@pytest.mark.parametrize("comment", ["# type: ignore[shape]", "  # type: ignore"])
+def test_trace_honours_type_ignore(trace_run: list[dict[str, Any]], comment: str) -> None:
+    line = _line_ending("ignores.py", comment)
+    assert not [f for f in trace_run if f["source"] == "trace" and f["line"] == line
+                and f["path"] == "trace_pkg/ignores.py"], trace_run
+
+
+def test_trace_other_code_and_strings_still_report(trace_run: list[dict[str, Any]]) -> None:
+    # `# type: ignore[dtype]` does not cover a shape finding; a "# type: ignore" inside a
+    # string is not a comment.
+    assert _traced(trace_run, "ignores.py") == _trace_expectations("ignores.py"), trace_run
+    assert (_line_ending("ignores.py", "# type: ignore[dtype]  # TRACE: shape"), "error") in (
+        _traced(trace_run, "ignores.py"))
+
+
+def test_ignored_lines_reads_comments_not_strings(tmp_path: Path) -> None:
+    from shapeguard._output import ignored_lines, is_ignored
+
+    source = tmp_path / "m.py"
+    source.write_text(
+        'a = 1  # type: ignore[shape, dtype]  # why\n'
+        'b = "# type: ignore"\n'
+        'c = 1  #type:ignore\n'
+        'd = 1  # type: ignore[dtype]\n'
+        'e = 1  # type: ignored\n'
+        'f = 1  # noqa  # type: ignore\n'
+        'g = 1  # type: ignore junk\n'
+    )
+    found = ignored_lines(str(source))
+    assert found == {1: ["shape", "dtype"], 3: [], 4: ["dtype"]}
+    assert [is_ignored(found, line, "shape") for line in range(1, 8)] == [
+        True, False, True, False, False, False, False]
+    assert ignored_lines(str(tmp_path / "missing.py")) == {}
