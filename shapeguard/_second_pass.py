@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from mypy.nodes import (
     AssignmentStmt,
     Block,
-    CallExpr,
     ClassDef,
     Decorator,
     Expression,
@@ -39,7 +38,6 @@ from mypy.nodes import (
     MypyFile,
     NameExpr,
     OverloadedFuncDef,
-    RefExpr,
     ReturnStmt,
     Statement,
     TempNode,
@@ -47,7 +45,7 @@ from mypy.nodes import (
     WhileStmt,
     WithStmt,
 )
-from mypy.types import CallableType, Type, TypeVarType, get_proper_type
+from mypy.types import CallableType, Type, get_proper_type
 
 from shapeguard.mypy_plugin import _errors
 from shapeguard.mypy_plugin._contracts import compare_to_declaration, localize, spec_names
@@ -171,20 +169,9 @@ def _compare(
 
 
 def _shape_of(expr: Expression, types: Mapping[Expression, Type]) -> Shaped | None:
-    """What the type map knows about `expr`'s shape, or None.
-
-    A call of a generic function declared `(x: T, ...) -> T` comes back from mypy's TypeVar
-    solving as the argument's own type, shape included: `align_labels(labels, like=logits)`
-    would read as still having the labels' shape. Unknown is the honest answer there.
-    """
-    if isinstance(expr, CallExpr) and isinstance(expr.callee, RefExpr):
-        node = expr.callee.node
-        if isinstance(node, Decorator):
-            node = node.func
-        sig = get_proper_type(node.type) if isinstance(node, FuncDef) and node.type else None
-        if isinstance(sig, CallableType) and isinstance(get_proper_type(sig.ret_type),
-                                                        TypeVarType):
-            return None
+    """What the type map knows about `expr`'s shape, or None. (Shapes that mypy's TypeVar
+    solving would carry into a generic function's result are dropped by the plugin's call
+    hooks, which ran when this type map was built.)"""
     return read_shaped(types.get(expr))
 
 

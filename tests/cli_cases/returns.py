@@ -120,3 +120,21 @@ def gen(x: Float[Tensor, "b h"]):  # type: ignore[no-untyped-def]
 
 
 module_level: Float[Tensor, "2 3"] = torch.zeros(2, 3)
+
+
+# Results of generic functions are unknown-shape: `align_labels` returns labels on the
+# logits' grid, not the labels' own shape (the plugin drops what TypeVar solving copied).
+def realigned(
+    logits: Float[Tensor, "4 23 23 5"], labels: Int[Tensor, "4 22 22"]
+) -> Int[Tensor, "4 23 23"]:
+    import shapeguard
+
+    aligned = shapeguard.align_labels(labels, like=logits)
+    kept: Int[Tensor, "4 23 23"] = shapeguard.align_labels(labels, like=logits)
+    del kept
+    return aligned
+
+
+def not_generic(labels: Int[Tensor, "4 22 22"]) -> Int[Tensor, "4 23 23"]:
+    same = labels.long()
+    return same  # E: dim 1 is 22, expected 23 [shape]
